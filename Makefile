@@ -92,3 +92,12 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# Test and bench helpers (not part of libzone).
+$(BUILD)/tests/recvtty: tests/integration/helpers/recvtty.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -o $@ $<
+
+$(BUILD)/bench/runbench: bench/runbench.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -o $@ $<

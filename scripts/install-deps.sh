@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install the build, test, demo and bench dependencies (Debian/Ubuntu, apt).
+# Idempotent: quiet and quick when everything is already installed.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config
+	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libcgroup-dev libyajl-dev
+	libcmocka-dev
+	bats bats-support bats-assert
+	busybox-static jq python3 time
+	crun runc podman hyperfine strace iproute2 util-linux
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	sudo=sudo
+else
+	sudo=
+fi
+echo "install-deps: installing ${missing[*]}" >&2
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+	"${missing[@]}" >/dev/null

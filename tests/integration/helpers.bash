@@ -1,0 +1,224 @@
+# Shared setup for the integration suite. Every .bats file starts with
+#   load helpers
+# Each test gets its own temp dir ($TMP) with a state root ($STATE) and a busybox bundle
+# ($BUNDLE, $ROOTFS). teardown removes everything the test made and fails the test when a
+# process, mount or state entry was left behind.
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$TESTS_DIR/../.." && pwd)
+: "${ZONE_OCI:=$REPO_DIR/build/asan/zone-oci}"
+export ZONE_OCI
+
+# True when the runtime under test is not zone-oci (tests of zone's own messages skip then).
+is_foreign_runtime() {
+	case "${ZONE_OCI##*/}" in
+	runc | crun) return 0 ;;
+	esac
+	return 1
+}
+
+# A busybox root filesystem, built once per bats run and copied per test.
+rootfs_template() {
+	local t=$BATS_RUN_TMPDIR/rootfs-template
+	if [ ! -d "$t" ]; then
+		local tmp
+		tmp=$(mktemp -d "$BATS_RUN_TMPDIR/rootfs.XXXXXX")
+		mkdir -p "$tmp"/{bin,etc,proc,sys,dev,tmp,root,home/user,run,var}
+		chmod 1777 "$tmp/tmp"
+		cp /bin/busybox "$tmp/bin/busybox"
+		local applet
+		for applet in $(/bin/busybox --list); do
+			[ "$applet" = busybox ] || ln -sf busybox "$tmp/bin/$applet"
+		done
+		mkdir -p "$tmp/usr"
+		ln -s ../bin "$tmp/usr/bin"
+		ln -s bin "$tmp/sbin"
+		cat >"$tmp/etc/passwd" <<-'PW'
+			root:x:0:0:root:/root:/bin/sh
+			user:x:1000:1000:user:/home/user:/bin/sh
+		PW
+		cat >"$tmp/etc/group" <<-'GR'
+			root:x:0:
+			user:x:1000:
+			extra:x:2000:user
+		GR
+		chown 1000:1000 "$tmp/home/user"
+		mv -T "$tmp" "$t" 2>/dev/null || rm -rf "$tmp"
+	fi
+	echo "$t"
+}
+
+# new_bundle DIR: a bundle with a busybox rootfs and a config.json from the runtime's own
+# `spec`, made deterministic: no terminal, writable root, /bin/true, and an absolute cgroup path
+# under the test-owned parent /zone-test/$U.
+new_bundle() {
+	local dir=$1 name=${1##*/}
+	mkdir -p "$dir"
+	cp -a "$(rootfs_template)" "$dir/rootfs"
+	"$ZONE_OCI" spec --bundle "$dir" || return 1
+	BUNDLE_ROOTFS_LIST+=("$dir/rootfs")
+	local cg="/zone-test/$U/$name"
+	jq --arg cg "$cg" '.process.terminal = false
+		| .process.args = ["/bin/true"]
+		| .root.readonly = false
+		| .linux.cgroupsPath = $cg' "$dir/config.json" >"$dir/config.json.new" &&
+		mv "$dir/config.json.new" "$dir/config.json"
+}
+
+setup() {
+	U="$$-${BATS_TEST_NUMBER}-$RANDOM"
+	# Short path: console sockets live here and unix socket paths are limited to 108 bytes.
+	TMP=$(mktemp -d /tmp/zt.XXXXXX)
+	STATE=$TMP/state
+	BUNDLE=$TMP/bundle
+	ROOTFS=$BUNDLE/rootfs
+	ID="zt-$U"
+	BUNDLE_ROOTFS_LIST=()
+	mkdir -p "$STATE"
+	new_bundle "$BUNDLE"
+	cd "$BUNDLE" || return 1
+}
+
+# zone_oci ARGS...: the runtime under test with this test's state root. The id of every
+# create/run is recorded so teardown can remove the container even after a failure.
+zone_oci() {
+	case "${1:-}" in
+	create | run) echo "${!#}" >>"$TMP/ids" ;;
+	esac
+	"$ZONE_OCI" --root "$STATE" "$@"
+}
+
+# cfg JQ_FILTER [jq args...]: edit $BUNDLE/config.json in place (CFG_BUNDLE picks another).
+cfg() {
+	local f=${CFG_BUNDLE:-$BUNDLE}/config.json filter=$1
+	shift
+	jq "$filter" "$f" "$@" >"$f.new" && mv "$f.new" "$f"
+}
+
+# args CMD...: set process.args.
+args() {
+	cfg '.process.args = $ARGS.positional' --args "$@"
+}
+
+# Remember a host pid (background helper) that teardown must kill.
+register_pid() {
+	echo "$1" >>"$TMP/pids"
+}
+
+# Remember a cleanup command run by teardown (e.g. removing a network namespace).
+register_cleanup() {
+	echo "$*" >>"$TMP/cleanup"
+}
+
+# container_pid ID: the init pid from `state`.
+container_pid() {
+	zone_oci state "$1" | jq -r '.pid'
+}
+
+# wait_for COND_CMD...: poll up to ~10 s for a command to succeed.
+wait_for() {
+	local i
+	for i in $(seq 100); do
+		"$@" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+container_status() {
+	zone_oci state "$1" 2>/dev/null | jq -r '.status'
+}
+
+status_is() {
+	[ "$(container_status "$1")" = "$2" ]
+}
+
+teardown() {
+	local leaks=() id pid line
+	[ -n "${TMP:-}" ] && [ -d "$TMP" ] || return 0
+	cd /
+
+	if [ -f "$TMP/ids" ]; then
+		for id in $(sort -u "$TMP/ids"); do
+			pid=$("$ZONE_OCI" --root "$STATE" state "$id" 2>/dev/null | jq -r '.pid // 0' 2>/dev/null)
+			if [ -n "$pid" ] && [ "$pid" -gt 0 ] 2>/dev/null; then
+				kill -9 "$pid" 2>/dev/null
+			fi
+			"$ZONE_OCI" --root "$STATE" delete --force "$id" >/dev/null 2>&1
+		done
+	fi
+	if [ -f "$TMP/pids" ]; then
+		for pid in $(cat "$TMP/pids"); do
+			kill -9 "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		done
+	fi
+	if [ -f "$TMP/cleanup" ]; then
+		while read -r line; do
+			eval "$line" >/dev/null 2>&1
+		done <"$TMP/cleanup"
+	fi
+
+	# State root: empty once every container is deleted.
+	if [ -d "$STATE" ] && [ -n "$(ls -A "$STATE")" ]; then
+		leaks+=("state root not empty: $(ls -A "$STATE" | tr '\n' ' ')")
+	fi
+
+	# Processes: root or cwd under $TMP, or root being one of our rootfs directories (a
+	# pivoted zone's /proc/PID/root reads "/", so compare device and inode instead).
+	local roots=() r p link
+	for r in "${BUNDLE_ROOTFS_LIST[@]}"; do
+		[ -d "$r" ] && roots+=("$(stat -c %d:%i "$r")")
+	done
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
+		local hit=
+		for link in root cwd; do
+			r=$(readlink "$p/$link" 2>/dev/null) || continue
+			case "$r" in "$TMP" | "$TMP"/*) hit="$link=$r" ;; esac
+		done
+		if [ -z "$hit" ] && [ ${#roots[@]} -gt 0 ]; then
+			r=$(stat -L -c %d:%i "$p/root" 2>/dev/null) || continue
+			local x
+			for x in "${roots[@]}"; do
+				[ "$r" = "$x" ] && hit="root is a test rootfs"
+			done
+		fi
+		if [ -n "$hit" ]; then
+			leaks+=("process $pid ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)) left behind: $hit")
+			kill -9 "$pid" 2>/dev/null
+		fi
+	done
+
+	# cgroups: only this test's own /zone-test/$U subtree, deepest first.
+	local d
+	for d in $(find /sys/fs/cgroup/*/zone-test/"$U" /sys/fs/cgroup/zone-test/"$U" \
+		-depth -type d 2>/dev/null); do
+		rmdir "$d" 2>/dev/null || leaks+=("cgroup $d could not be removed")
+	done
+
+	# Mounts: the runtime must not leave any in the host's mount namespace.
+	local mnts
+	mnts=$(awk -v t="$TMP" 'index($5, t "/") == 1 || $5 == t { print $5 }' /proc/self/mountinfo |
+		sort -r)
+	if [ -n "$mnts" ]; then
+		leaks+=("mounts left under $TMP: $(echo "$mnts" | tr '\n' ' ')")
+		for d in $mnts; do
+			umount -l "$d" 2>/dev/null
+		done
+	fi
+	if grep -qF "$TMP" /proc/self/mountinfo; then
+		leaks+=("mountinfo still mentions $TMP after unmounting")
+	fi
+
+	rm -rf "$TMP" 2>/dev/null || leaks+=("could not remove $TMP")
+
+	if [ ${#leaks[@]} -gt 0 ]; then
+		printf 'LEAK: %s\n' "${leaks[@]}" >&2
+		return 1
+	fi
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Run every unit test binary and the integration suite, then print one summary line:
+#   N passed, M failed[, K skipped]
+# Usage: tests/run-all.sh [--unit-only|--integration-only] BUILD_DIR
+# ZONE_OCI may be set to test another runtime binary (e.g. ZONE_OCI=runc); by default the
+# ASan+UBSan build BUILD_DIR/asan/zone-oci is used.
+set -uo pipefail
+
+usage() {
+	echo "usage: $0 [--unit-only|--integration-only] BUILD_DIR" >&2
+	exit 2
+}
+
+run_unit=1
+run_integration=1
+case "${1:-}" in
+--unit-only) run_integration=0; shift ;;
+--integration-only) run_unit=0; shift ;;
+-*) usage ;;
+esac
+[ $# -eq 1 ] || usage
+build=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 2
+
+passed=0
+failed=0
+skipped=0
+
+if [ "$run_unit" = 1 ]; then
+	shopt -s nullglob
+	for t in "$build"/unit/test_*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		echo "== unit: ${t##*/}"
+		out=$("$t" 2>&1)
+		rc=$?
+		printf '%s\n' "$out"
+		p=$(printf '%s\n' "$out" | sed -n 's/^\[  PASSED  \] \([0-9]*\) test(s)\..*/\1/p' | tail -1)
+		f=$(printf '%s\n' "$out" | sed -n 's/^\[  FAILED  \] \([0-9]*\) test(s), listed below:.*/\1/p' | tail -1)
+		p=${p:-0}
+		f=${f:-0}
+		# A binary that crashed (sanitizer report, signal) before its summary still failed.
+		if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "== unit: ${t##*/} exited with status $rc without reporting a failed test"
+			f=1
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+	done
+	shopt -u nullglob
+fi
+
+if [ "$run_integration" = 1 ]; then
+	ZONE_OCI=${ZONE_OCI:-$build/asan/zone-oci}
+	# The console-socket receiver is a test helper built from the Makefile.
+	make -s BUILD="$build" "$build/tests/recvtty" >/dev/null || echo "== recvtty helper did not build; terminal tests will skip"
+	case "$ZONE_OCI" in
+	*/*) ZONE_OCI=$(realpath "$ZONE_OCI") ;;
+	esac
+	export ZONE_OCI
+	export RECVTTY=${RECVTTY:-$(realpath "$build/tests/recvtty" 2>/dev/null)}
+	# Abort on the first UBSan finding too, so it fails the test that triggered it.
+	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	if ! command -v "$ZONE_OCI" >/dev/null 2>&1; then
+		echo "== integration: runtime $ZONE_OCI not found"
+		failed=$((failed + 1))
+	else
+		echo "== integration: bats --tap tests/integration (ZONE_OCI=$ZONE_OCI)"
+		tap=$(mktemp)
+		bats --tap tests/integration </dev/null 2>&1 | tee "$tap"
+		bats_rc=${PIPESTATUS[0]}
+		s=$(grep -cE '^ok [0-9]+ .*# skip' "$tap")
+		p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -cvE '# skip')
+		f=$(grep -cE '^not ok [0-9]+ ' "$tap")
+		rm -f "$tap"
+		if [ "$bats_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+			echo "== integration: bats exited with status $bats_rc without reporting a failed test"
+			f=1
+		fi
+		passed=$((passed + p))
+		failed=$((failed + f))
+		skipped=$((skipped + s))
+	fi
+fi
+
+summary="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && summary="$summary, $skipped skipped"
+echo "$summary"
+[ "$failed" -eq 0 ] && [ $((passed + failed)) -gt 0 ]
