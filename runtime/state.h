@@ -11,7 +11,8 @@
 struct zone_err;
 struct zone_spec;
 
-#define ZONE_ID_MAX 1024
+/* A container id is a directory name in the store, so it is bounded by NAME_MAX. */
+#define ZONE_ID_MAX 255
 
 enum zone_status { ZONE_STATUS_CREATING, ZONE_STATUS_CREATED, ZONE_STATUS_RUNNING,
                    ZONE_STATUS_PAUSED, ZONE_STATUS_STOPPED };
