@@ -60,6 +60,35 @@ static int parse_set(char *const *names, const char *field, cap_value_t kernel_b
         return 0;
 }
 
+static bool capset_has(const struct light_capset *s, cap_value_t v)
+{
+        for (size_t i = 0; i < s->n; i++)
+                if (s->values[i] == v)
+                        return true;
+        return false;
+}
+
+/* The kernel would refuse these with a bare EPERM at capset or at the ambient raise; say
+ * which capability is wrong instead. */
+static int check_consistent(const struct light_caps *c, struct zone_err **err)
+{
+        const struct light_capset *prm = &c->set[LIGHT_CAP_PERMITTED];
+        const struct light_capset *inh = &c->set[LIGHT_CAP_INHERITABLE];
+        const struct light_capset *eff = &c->set[LIGHT_CAP_EFFECTIVE];
+        const struct light_capset *amb = &c->set[LIGHT_CAP_AMBIENT];
+        for (size_t i = 0; i < eff->n; i++)
+                if (!capset_has(prm, eff->values[i]))
+                        return zone_err_set(err, -EINVAL, "%s: %s is not in the permitted set",
+                                            kind_field[LIGHT_CAP_EFFECTIVE], eff->names[i]);
+        for (size_t i = 0; i < amb->n; i++)
+                if (!capset_has(prm, amb->values[i]) || !capset_has(inh, amb->values[i]))
+                        return zone_err_set(err, -EINVAL,
+                                            "%s: %s must also be in the permitted and "
+                                            "inheritable sets",
+                                            kind_field[LIGHT_CAP_AMBIENT], amb->names[i]);
+        return 0;
+}
+
 int light_caps_parse(const struct zone_spec_caps *caps, struct light_caps *ret,
                      struct zone_err **err)
 {
@@ -70,14 +99,14 @@ int light_caps_parse(const struct zone_spec_caps *caps, struct light_caps *ret,
         };
         cap_value_t kernel_bits = cap_max_bits();
         memset(ret, 0, sizeof(*ret));
-        for (int k = 0; k < LIGHT_CAP_KIND_COUNT; k++) {
-                int r = parse_set(lists[k], kind_field[k], kernel_bits, &ret->set[k], err);
-                if (r < 0) {
-                        light_caps_done(ret);
-                        return r;
-                }
-        }
-        return 0;
+        int r = 0;
+        for (int k = 0; k < LIGHT_CAP_KIND_COUNT && r == 0; k++)
+                r = parse_set(lists[k], kind_field[k], kernel_bits, &ret->set[k], err);
+        if (r == 0)
+                r = check_consistent(ret, err);
+        if (r < 0)
+                light_caps_done(ret);
+        return r;
 }
 
 void light_caps_done(struct light_caps *caps)
@@ -87,14 +116,6 @@ void light_caps_done(struct light_caps *caps)
                 free(caps->set[k].names);
                 caps->set[k] = (struct light_capset){0};
         }
-}
-
-static bool capset_has(const struct light_capset *s, cap_value_t v)
-{
-        for (size_t i = 0; i < s->n; i++)
-                if (s->values[i] == v)
-                        return true;
-        return false;
 }
 
 int light_caps_drop_bounding(const struct light_caps *caps, struct zone_err **err)

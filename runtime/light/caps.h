@@ -31,7 +31,8 @@ struct light_caps {
 
 /* Parses every set of caps. An unknown name fails with
  * `process.capabilities.bounding: unknown capability "CAP_FOO"`; a name libcap knows but the
- * running kernel lacks is left out silently (a newer config on an older kernel). */
+ * running kernel lacks is left out silently (a newer config on an older kernel). Effective
+ * must be a subset of permitted, and ambient of permitted and inheritable. */
 int light_caps_parse(const struct zone_spec_caps *caps, struct light_caps *ret,
                      struct zone_err **err);
 void light_caps_done(struct light_caps *caps);

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/prctl.h>
+#include <linux/securebits.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
@@ -317,6 +319,16 @@ static void test_ambient_raised(void **state)
         assert_string_equal(out, "amb=400\nCapEff:\t0000000000000400\n");
 }
 
+static void no_ambient_raise_child(void *arg, int out)
+{
+        /* Locks ambient raising off, so only the kernel can refuse the raise. */
+        if (prctl(PR_SET_SECUREBITS, SECBIT_NO_CAP_AMBIENT_RAISE, 0, 0, 0) < 0) {
+                dprintf(out, "securebits failed");
+                return;
+        }
+        apply_child(arg, out);
+}
+
 static void test_ambient_needs_inheritable(void **state)
 {
         char *nbs[] = {"CAP_NET_BIND_SERVICE", NULL};
@@ -327,8 +339,57 @@ static void test_ambient_needs_inheritable(void **state)
         p.caps.ambient = nbs;
         char out[512];
         run_child(apply_child, &p, out, sizeof(out));
+        assert_string_equal(out, "ERR -22 process.capabilities.ambient: CAP_NET_BIND_SERVICE must "
+                                 "also be in the permitted and inheritable sets");
+
+        char *two[] = {"CAP_KILL", "CAP_NET_BIND_SERVICE", NULL};
+        p.caps.ambient = NULL;
+        p.caps.effective = two;
+        run_child(apply_child, &p, out, sizeof(out));
+        assert_string_equal(out, "ERR -22 process.capabilities.effective: CAP_KILL is not in the "
+                                 "permitted set");
+
+        /* When the kernel refuses a raise, the message names the capability. */
+        p.caps.effective = nbs;
+        p.caps.inheritable = nbs;
+        p.caps.ambient = nbs;
+        run_child(no_ambient_raise_child, &p, out, sizeof(out));
         assert_string_equal(
             out, "ERR -1 process.capabilities.ambient: raise CAP_NET_BIND_SERVICE: EPERM");
+}
+
+static void userns_child(void *arg, int out)
+{
+        /* A user namespace whose setgroups is "deny", mapping only root. */
+        if (unshare(CLONE_NEWUSER) < 0 ||
+            write_string_at(AT_FDCWD, "/proc/self/setgroups", "deny") < 0 ||
+            write_string_at(AT_FDCWD, "/proc/self/uid_map", "0 0 1") < 0 ||
+            write_string_at(AT_FDCWD, "/proc/self/gid_map", "0 0 1") < 0) {
+                dprintf(out, "user namespace setup failed: %m");
+                return;
+        }
+        apply_child(arg, out);
+}
+
+static void test_setgroups_denied(void **state)
+{
+        struct zone_spec_process p = {.cwd = "/"};
+        char out[512];
+        run_child(userns_child, &p, out, sizeof(out));
+        assert_string_equal(out, "OK");
+
+        gid_t groups[] = {0};
+        p.user.additional_gids = groups;
+        p.user.n_additional_gids = 1;
+        run_child(userns_child, &p, out, sizeof(out));
+        assert_string_equal(out, "ERR -1 process.user.additionalGids: setgroups is denied in this "
+                                 "user namespace");
+
+        /* An unmapped gid is the kernel's EINVAL, named by field. */
+        p.user.n_additional_gids = 0;
+        p.user.gid = 1000;
+        run_child(userns_child, &p, out, sizeof(out));
+        assert_string_equal(out, "ERR -22 process.user.gid: setresgid 1000: EINVAL");
 }
 
 static void unknown_cap_child(void *arg, int out)
@@ -377,6 +438,7 @@ static void test_unknown_capability(void **state)
         err = NULL;
         char *good[] = {"CAP_CHOWN", "CAP_CHECKPOINT_RESTORE", NULL};
         q.caps.effective = good;
+        q.caps.permitted = good;
         assert_int_equal(light_process_validate(&q, &err), 0);
         assert_null(err);
 }
@@ -843,6 +905,7 @@ int main(void)
             cmocka_unit_test(test_switch_without_capabilities_drops_them),
             cmocka_unit_test(test_ambient_raised),
             cmocka_unit_test(test_ambient_needs_inheritable),
+            cmocka_unit_test(test_setgroups_denied),
             cmocka_unit_test(test_unknown_capability),
             cmocka_unit_test(test_validate_process),
             cmocka_unit_test(test_path_lookup),
