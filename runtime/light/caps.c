@@ -41,7 +41,7 @@ static int parse_set(char *const *names, const char *field, cap_value_t kernel_b
                      struct light_capset *ret, struct zone_err **err)
 {
         size_t n = strv_length(names);
-        /* One extra slot so an empty set still allocates (and is told apart from "none"). */
+        /* n + 1: calloc(0, ...) may return NULL, which would read as ENOMEM. */
         ret->values = calloc(n + 1, sizeof(*ret->values));
         ret->names = calloc(n + 1, sizeof(*ret->names));
         if (!ret->values || !ret->names)
