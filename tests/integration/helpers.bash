@@ -91,6 +91,35 @@ zone_oci() {
 	"$ZONE_OCI" --root "$STATE" "$@"
 }
 
+# zrun ARGS...: like `run zone_oci ARGS` but with stdio on files, so a zone that keeps the
+# runtime's stdout open (create, run --detach) cannot hang the test. Sets status, output,
+# lines and stderr (stderr kept apart, to check error messages).
+zrun() {
+	status=0
+	zone_oci "$@" </dev/null >"$TMP/zrun.out" 2>"$TMP/zrun.err" || status=$?
+	output=$(cat "$TMP/zrun.out")
+	stderr=$(cat "$TMP/zrun.err")
+	mapfile -t lines <"$TMP/zrun.out"
+	mapfile -t stderr_lines <"$TMP/zrun.err"
+	return 0
+}
+
+# The failure contract of every command: non-zero exit and exactly one line on stderr.
+assert_one_line_error() {
+	if [ "$status" -eq 0 ]; then
+		fail "expected failure, got status 0 (stderr: $stderr)"
+	fi
+	if [ "${#stderr_lines[@]}" -ne 1 ]; then
+		fail "expected one line on stderr, got ${#stderr_lines[@]}: $stderr"
+	fi
+}
+
+# assert_stderr_matches REGEX: zone-oci's own wording (other runtimes word it differently).
+assert_stderr_matches() {
+	is_foreign_runtime && return 0
+	[[ "$stderr" =~ $1 ]] || fail "stderr does not match /$1/: $stderr"
+}
+
 # cfg JQ_FILTER [jq args...]: edit $BUNDLE/config.json in place (CFG_BUNDLE picks another).
 cfg() {
 	local f=${CFG_BUNDLE:-$BUNDLE}/config.json filter=$1
@@ -100,7 +129,12 @@ cfg() {
 
 # args CMD...: set process.args.
 args() {
-	cfg '.process.args = $ARGS.positional' --args "$@"
+	local a='[]' x
+	# One --arg per element: with --args, jq would take an argument like "-c" for its own.
+	for x in "$@"; do
+		a=$(jq -cn --argjson a "$a" --arg x "$x" '$a + [$x]')
+	done
+	cfg '.process.args = $a' --argjson a "$a"
 }
 
 # Remember a host pid (background helper) that teardown must kill.
@@ -136,6 +170,32 @@ status_is() {
 	[ "$(container_status "$1")" = "$2" ]
 }
 
+# procs_in_tmp: pids whose root or cwd is under $TMP, or whose root is one of this test's
+# rootfs directories (a pivoted zone's /proc/PID/root reads "/", so compare device and inode).
+procs_in_tmp() {
+	local roots=() r p pid link x hit
+	for r in "${BUNDLE_ROOTFS_LIST[@]}"; do
+		[ -d "$r" ] && roots+=("$(stat -c %d:%i "$r")")
+	done
+	for p in /proc/[0-9]*; do
+		pid=${p#/proc/}
+		{ [ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ]; } && continue
+		hit=
+		for link in root cwd; do
+			r=$(readlink "$p/$link" 2>/dev/null) || continue
+			case "$r" in "$TMP" | "$TMP"/*) hit=1 ;; esac
+		done
+		if [ -z "$hit" ] && [ ${#roots[@]} -gt 0 ]; then
+			r=$(stat -L -c %d:%i "$p/root" 2>/dev/null) || continue
+			for x in "${roots[@]}"; do
+				[ "$r" = "$x" ] && hit=1
+			done
+		fi
+		[ -n "$hit" ] && echo "$pid"
+	done
+	return 0
+}
+
 teardown() {
 	local leaks=() id pid line
 	[ -n "${TMP:-}" ] && [ -d "$TMP" ] || return 0
@@ -167,31 +227,10 @@ teardown() {
 		leaks+=("state root not empty: $(ls -A "$STATE" | tr '\n' ' ')")
 	fi
 
-	# Processes: root or cwd under $TMP, or root being one of our rootfs directories (a
-	# pivoted zone's /proc/PID/root reads "/", so compare device and inode instead).
-	local roots=() r p link
-	for r in "${BUNDLE_ROOTFS_LIST[@]}"; do
-		[ -d "$r" ] && roots+=("$(stat -c %d:%i "$r")")
-	done
-	for p in /proc/[0-9]*; do
-		pid=${p#/proc/}
-		[ "$pid" = $$ ] || [ "$pid" = "$BASHPID" ] && continue
-		local hit=
-		for link in root cwd; do
-			r=$(readlink "$p/$link" 2>/dev/null) || continue
-			case "$r" in "$TMP" | "$TMP"/*) hit="$link=$r" ;; esac
-		done
-		if [ -z "$hit" ] && [ ${#roots[@]} -gt 0 ]; then
-			r=$(stat -L -c %d:%i "$p/root" 2>/dev/null) || continue
-			local x
-			for x in "${roots[@]}"; do
-				[ "$r" = "$x" ] && hit="root is a test rootfs"
-			done
-		fi
-		if [ -n "$hit" ]; then
-			leaks+=("process $pid ($(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)) left behind: $hit")
-			kill -9 "$pid" 2>/dev/null
-		fi
+	local p
+	for p in $(procs_in_tmp); do
+		leaks+=("process $p ($(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)) left behind")
+		kill -9 "$p" 2>/dev/null
 	done
 
 	# cgroups: only this test's own /zone-test/$U subtree, deepest first.
