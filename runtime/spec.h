@@ -8,6 +8,9 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+/* -std=gnu11 predefines `linux` as 1, which would break the member name below. */
+#undef linux
+
 struct zone_err;
 
 struct zone_kv {
