@@ -7,7 +7,7 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 BASE    := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iruntime -I. -MMD -MP -fno-strict-aliasing
 # The runtime is linked statically: a container start pays for the dynamic loader and every
 # shared library twice (runtime and container init), so none are loaded at all.
-STATIC_LIBS := -Wl,-Bstatic -l:libyajl_s.a -lcap -lseccomp -Wl,-Bdynamic
+STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp
 DYN_LIBS    := -lyajl -lcap -lseccomp
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
@@ -48,7 +48,7 @@ $(BUILD)/libzone-asan.a: $(ASAN_LIB)
 	ar rcs $@ $^
 
 $(BUILD)/zone-oci: $(OCI_OBJ) $(BUILD)/libzone.a
-	$(CC) -static-pie $(CFLAGS) -o $@ $(OCI_OBJ) $(BUILD)/libzone.a $(STATIC_LIBS)
+	$(CC) -static $(CFLAGS) -o $@ $(OCI_OBJ) $(BUILD)/libzone.a $(STATIC_LIBS)
 
 $(BUILD)/asan/zone-oci: $(ASAN_OCI) $(BUILD)/libzone-asan.a
 	$(CC) $(SAN) -o $@ $(ASAN_OCI) $(BUILD)/libzone-asan.a $(DYN_LIBS)

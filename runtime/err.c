@@ -1,8 +1,8 @@
 /* Error values: a negative errno plus a message that says what was done to what. */
-#define _GNU_SOURCE
 #include "err.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

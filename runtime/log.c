@@ -1,5 +1,4 @@
 /* Logger: one line per message, as text or as runc's JSON log format. */
-#define _GNU_SOURCE
 #include "log.h"
 
 #include <stdarg.h>

@@ -1,5 +1,4 @@
 /* Helpers shared by all of libzone: string vectors, whole-file I/O, fd passing. */
-#define _GNU_SOURCE
 #include "util.h"
 
 #include <fcntl.h>
@@ -205,5 +204,5 @@ int recv_fd(int sock, int *ret_fd, void *data, size_t len)
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
                         memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
-        return 0;
+        return (int)n;
 }

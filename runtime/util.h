@@ -65,6 +65,8 @@ int write_string_at(int dirfd, const char *path, const char *s);
 int read_full(int fd, void *buf, size_t len);
 int write_full(int fd, const void *buf, size_t len);
 
-/* SCM_RIGHTS helpers. */
+/* SCM_RIGHTS helpers. send_fd sends data (at least one byte) with fd attached unless fd < 0,
+ * 0 or -errno; recv_fd returns the bytes received (> 0; fewer than len on a stream socket is
+ * possible) with *ret_fd the fd or -1, or -errno (-EPIPE at end of stream). */
 int send_fd(int sock, int fd, const void *data, size_t len);
 int recv_fd(int sock, int *ret_fd, void *data, size_t len);

@@ -1,0 +1,122 @@
+/* Option parsing shared by every zone-oci command, and the one place errors are printed. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "util.h"
+
+static const struct opt *find(const struct opt *opts, const char *name, size_t len, char s)
+{
+        for (const struct opt *o = opts; o && o->name; o++) {
+                if (s ? o->short_name == s
+                      : (strlen(o->name) == len && strncmp(o->name, name, len) == 0))
+                        return o;
+        }
+        return NULL;
+}
+
+static int set_value(const char *cmd, const struct opt *o, const char *val)
+{
+        switch (o->kind) {
+        case OPT_BOOL:
+                if (!val || strcmp(val, "true") == 0)
+                        *(bool *)o->value = true;
+                else if (strcmp(val, "false") == 0)
+                        *(bool *)o->value = false;
+                else
+                        goto bad;
+                return 0;
+        case OPT_STRING:
+                *(const char **)o->value = val;
+                return 0;
+        case OPT_INT: {
+                char *end;
+                errno = 0;
+                long v = strtol(val, &end, 10);
+                if (errno || *end || end == val || v < 0 || v > INT_MAX)
+                        goto bad;
+                *(int *)o->value = (int)v;
+                return 0;
+        }
+        case OPT_LIST:
+                if (strv_append((char ***)o->value, val) < 0) {
+                        fprintf(stderr, "zone-oci: out of memory\n");
+                        return -1;
+                }
+                return 0;
+        }
+bad:
+        fprintf(stderr, "zone-oci %s: --%s: invalid value \"%s\"\n", cmd, o->name, val);
+        return -1;
+}
+
+int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv)
+{
+        int i = 0;
+        while (i < argc) {
+                const char *a = argv[i];
+                if (strcmp(a, "--") == 0)
+                        return i + 1;
+                if (a[0] != '-' || a[1] == '\0')
+                        return i;
+                const char *name = a + 1 + (a[1] == '-');
+                const char *eq = strchr(name, '=');
+                size_t len = eq ? (size_t)(eq - name) : strlen(name);
+                const struct opt *o = find(opts, name, len, 0);
+                if (!o && a[1] != '-' && len == 1)
+                        o = find(opts, NULL, 0, name[0]);
+                if (!o) {
+                        fprintf(stderr, "zone-oci %s: unknown option %.*s\n", cmd,
+                                (int)(len + (size_t)(name - a)), a);
+                        return -1;
+                }
+                const char *val = eq ? eq + 1 : NULL;
+                if (o->kind != OPT_BOOL && !val) {
+                        if (i + 1 >= argc) {
+                                fprintf(stderr, "zone-oci %s: --%s needs a value\n", cmd,
+                                        o->name);
+                                return -1;
+                        }
+                        val = argv[++i];
+                }
+                if (set_value(cmd, o, val) < 0)
+                        return -1;
+                i++;
+        }
+        return i;
+}
+
+int cli_positionals(const char *cmd, const char *usage, int have, int min, int max)
+{
+        if (have >= min && (max < 0 || have <= max))
+                return 0;
+        fprintf(stderr, "zone-oci %s: %s; usage: zone-oci %s %s\n", cmd,
+                have < min ? "missing arguments" : "too many arguments", cmd, usage);
+        return -1;
+}
+
+void cli_usage(const char *cmd, const char *usage, const struct opt *opts)
+{
+        printf("usage: zone-oci %s %s\n", cmd, usage);
+        for (const struct opt *o = opts; o && o->name; o++) {
+                char lhs[64];
+                snprintf(lhs, sizeof(lhs), "%s%c%s--%s%s", o->short_name ? "-" : "",
+                         o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
+                         o->name, o->kind == OPT_BOOL ? "" : " VALUE");
+                printf("  %-32s %s\n", lhs, o->help);
+        }
+}
+
+int cli_fail(const struct zone_ctx *ctx, struct zone_err *err)
+{
+        const char *msg = err ? err->msg : "failed";
+        fprintf(stderr, "zone-oci: %s\n", msg);
+        /* conmon and containerd read the reason from the log file. */
+        if (ctx->log.fd >= 0 && ctx->log.fd != 2)
+                zone_log(&ctx->log, ZONE_LOG_ERROR, "%s", msg);
+        zone_err_free(err);
+        return 1;
+}

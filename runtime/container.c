@@ -1,0 +1,558 @@
+/* The lifecycle every backend shares: ids, the state store, config loading, pid files, the
+ * hooks the runtime runs itself (poststart, poststop), and the rules of which operation is
+ * allowed in which state. Backends only make, start, signal and join zones. */
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../hooks/hooks.h"
+#include "backend.h"
+#include "supervise.h"
+#include "util.h"
+
+#define CONFIG_MAX (16u << 20)
+
+const struct zone_backend *zone_backend_for(const char *type)
+{
+        if (!type || strcmp(type, "light") == 0)
+                return &zone_backend_light;
+        return NULL;
+}
+
+static void zone_done(struct zone *z)
+{
+        zone_spec_free(z->spec);
+        zone_state_free(z->state);
+        zone_entry_close(z->entry);
+        free(z->rootfs);
+        closep(&z->sync_fd);
+        closep(&z->pidfd);
+        closep(&z->tty_master);
+        memset(z, 0, sizeof(*z));
+        z->sync_fd = z->pidfd = z->tty_master = -1;
+}
+
+static void zone_init(struct zone *z, const struct zone_ctx *ctx)
+{
+        memset(z, 0, sizeof(*z));
+        z->ctx = ctx;
+        z->sync_fd = z->pidfd = z->tty_master = -1;
+}
+
+static int open_store(const struct zone_ctx *ctx, struct zone_store **ret, struct zone_err **err)
+{
+        return zone_store_open(ctx->root ? ctx->root : ZONE_DEFAULT_ROOT, ret, err);
+}
+
+/* Opens a zone of the store with its state and config. */
+static int zone_load(const struct zone_ctx *ctx, struct zone_store *store, const char *id,
+                     struct zone *z, struct zone_err **err)
+{
+        zone_init(z, ctx);
+        int r = zone_id_validate(id, err);
+        if (r < 0)
+                return r;
+        r = zone_entry_open(store, id, &z->entry, err);
+        if (r >= 0)
+                r = zone_entry_read_state(z->entry, &z->state, err);
+        if (r >= 0)
+                r = zone_entry_read_config(z->entry, &z->spec, err);
+        if (r < 0)
+                zone_done(z);
+        return r;
+}
+
+static const struct zone_backend *backend_of(const struct zone *z, struct zone_err **err)
+{
+        const struct zone_backend *b = zone_backend_for(z->state->type);
+        if (!b)
+                zone_err_set(err, -EINVAL, "container \"%s\": unknown type \"%s\"", z->state->id,
+                             z->state->type);
+        return b;
+}
+
+static int write_pid_file(const char *path, pid_t pid, struct zone_err **err)
+{
+        if (!path)
+                return 0;
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%d", (int)pid);
+        int r = write_file_atomic_at(AT_FDCWD, path, buf, (size_t)n, 0644);
+        return r < 0 ? zone_err_sys(err, r, "write pid file %s", path) : 0;
+}
+
+/* Makes a path given relative to the caller's directory absolute (the runtime later works
+ * from the bundle directory). */
+static char *absolute(const char *path)
+{
+        if (!path)
+                return NULL;
+        if (path[0] == '/')
+                return strdup(path);
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof(cwd)))
+                return NULL;
+        char *abs = NULL;
+        return asprintf(&abs, "%s/%s", cwd, path) < 0 ? NULL : abs;
+}
+
+static void run_warning_hooks(struct zone *z, enum zone_hook_kind kind, enum zone_status status)
+{
+        if (!z->spec->hooks.n[kind])
+                return;
+        _cleanup_err_ struct zone_err *err = NULL;
+        _cleanup_free_ char *json = NULL;
+        if (zone_state_oci_json(z->state, status, z->spec, false, &json, &err) >= 0)
+                zone_hooks_run(kind, z->spec->hooks.list[kind], z->spec->hooks.n[kind], json,
+                               &z->ctx->log, &err);
+        /* The spec makes poststart and poststop failures warnings, not errors. */
+        if (err)
+                zone_warn(&z->ctx->log, "%s", err->msg);
+}
+
+/* Everything create and run share: the zone made up to "created", its state written. */
+static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts *opts,
+                       bool run_now, struct zone_store **store, struct zone *z,
+                       struct zone_err **err)
+{
+        zone_init(z, ctx);
+        int r = zone_id_validate(opts->id, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *bundle = realpath(opts->bundle ? opts->bundle : ".", NULL);
+        if (!bundle)
+                return zone_err_sys(err, -errno, "bundle %s", opts->bundle ? opts->bundle : ".");
+        _cleanup_close_ int bfd = open(bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (bfd < 0)
+                return zone_err_sys(err, -errno, "bundle %s", bundle);
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        r = read_file_at(bfd, "config.json", CONFIG_MAX, &text, &len);
+        if (r < 0)
+                return zone_err_sys(err, r, "config.json in bundle %s", bundle);
+        r = zone_spec_parse(text, len, "config.json", &z->spec, err);
+        if (r < 0)
+                return r;
+        if (!z->spec->has_process)
+                return zone_err_set(err, -EINVAL, "config.json: process: required to run a zone");
+        if (!z->spec->root.path)
+                return zone_err_set(err, -EINVAL, "config.json: root.path: required");
+        if (z->spec->root.path[0] == '/')
+                z->rootfs = realpath(z->spec->root.path, NULL);
+        else {
+                _cleanup_free_ char *joined = NULL;
+                if (asprintf(&joined, "%s/%s", bundle, z->spec->root.path) < 0)
+                        return zone_err_sys(err, -ENOMEM, "root.path");
+                z->rootfs = realpath(joined, NULL);
+        }
+        struct stat st;
+        if (!z->rootfs || stat(z->rootfs, &st) < 0)
+                return zone_err_sys(err, -errno, "root.path %s", z->spec->root.path);
+        if (!S_ISDIR(st.st_mode))
+                return zone_err_sys(err, -ENOTDIR, "root.path %s", z->spec->root.path);
+        const char *type = zone_spec_annotation(z->spec, "org.zone.type");
+        const struct zone_backend *backend = zone_backend_for(type);
+        if (!backend)
+                return zone_err_set(err, -EINVAL,
+                                    "annotation org.zone.type: unknown zone type \"%s\"", type);
+
+        if ((r = open_store(ctx, store, err)) < 0)
+                return r;
+        if ((r = zone_entry_create(*store, opts->id, &z->entry, err)) < 0)
+                return r;
+        z->state = calloc(1, sizeof(*z->state));
+        if (!z->state) {
+                r = zone_err_sys(err, -ENOMEM, "create");
+                goto fail;
+        }
+        z->state->id = strdup(opts->id);
+        z->state->type = strdup(backend->name);
+        z->state->bundle = strdup(bundle);
+        z->state->rootfs = strdup(z->rootfs);
+        z->state->created = zone_now_rfc3339();
+        z->state->owner = strdup("");
+        z->state->cgroup_path = z->spec->linux.cgroups_path ? strdup(z->spec->linux.cgroups_path)
+                                                            : NULL;
+        if (!z->state->id || !z->state->type || !z->state->bundle || !z->state->rootfs ||
+            !z->state->created || !z->state->owner) {
+                r = zone_err_sys(err, -ENOMEM, "create");
+                goto fail;
+        }
+        if ((r = zone_entry_write_config(z->entry, text, len, err)) < 0)
+                goto fail;
+        z->bundle = z->state->bundle;
+        z->console_socket = opts->console_socket;
+        z->preserve_fds = opts->preserve_fds;
+        z->no_pivot = opts->no_pivot;
+        z->run_now = run_now;
+        /* Relative bind sources and hooks see the bundle as their directory, as in runc. */
+        if (chdir(bundle) < 0) {
+                r = zone_err_sys(err, -errno, "chdir to bundle %s", bundle);
+                goto fail;
+        }
+        z->backend = backend;
+        if ((r = backend->create(z, err)) < 0)
+                goto fail;
+        if ((r = zone_entry_write_state(z->entry, z->state, err)) < 0)
+                goto fail_process;
+        return 0;
+
+fail_process:
+        backend->kill(z, SIGKILL, false, NULL);
+        if (z->state->pid > 0)
+                waitpid(z->state->pid, NULL, 0);
+fail:
+        zone_entry_remove(z->entry, NULL);
+        z->entry = NULL;
+        return r;
+}
+
+int zone_create(const struct zone_ctx *ctx, const struct zone_create_opts *opts,
+                struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        _cleanup_free_ char *pid_file = absolute(opts->pid_file);
+        _cleanup_free_ char *console = absolute(opts->console_socket);
+        struct zone_create_opts o = *opts;
+        o.pid_file = pid_file;
+        o.console_socket = console;
+        int r = create_zone(ctx, &o, false, &store, &z, err);
+        if (r >= 0 && (r = write_pid_file(pid_file, z.state->pid, err)) < 0) {
+                z.backend->kill(&z, SIGKILL, false, NULL);
+                zone_entry_remove(steal_pointer(&z.entry), NULL);
+        }
+        if (r < 0 && err && *err)
+                zone_err_wrap(err, "create \"%s\"", opts->id);
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}
+
+static int start_loaded(struct zone *z, const struct zone_backend *b, struct zone_err **err)
+{
+        int r = b->start(z, err);
+        if (r < 0)
+                return r;
+        z->state->started = true;
+        r = zone_entry_write_state(z->entry, z->state, err);
+        if (r < 0)
+                return r;
+        run_warning_hooks(z, ZONE_HOOK_POSTSTART, ZONE_STATUS_RUNNING);
+        return 0;
+}
+
+int zone_start(const struct zone_ctx *ctx, const char *id, struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, id, &z, err);
+        if (r >= 0) {
+                enum zone_status st = zone_state_status(z.state);
+                const struct zone_backend *b = backend_of(&z, err);
+                if (!b)
+                        r = -EINVAL;
+                else if (st != ZONE_STATUS_CREATED)
+                        r = zone_err_set(err, -EINVAL,
+                                         "container \"%s\" is %s, not created: cannot start it",
+                                         id, zone_status_name(st));
+                else
+                        r = start_loaded(&z, b, err);
+        }
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}
+
+/* Waits (up to timeout_ms) until a process that may not be our child is gone. */
+static bool wait_gone(pid_t pid, uint64_t start, int timeout_ms)
+{
+        _cleanup_close_ int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0 || zone_pid_start_time(pid) != start)
+                return true;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, timeout_ms) <= 0)
+                return false;
+        waitpid(pid, NULL, WNOHANG); /* reap it if it is ours */
+        return true;
+}
+
+/* Stops what is left of a zone and removes it: processes, poststop hooks, backend resources,
+ * state. The entry is consumed. */
+static int destroy_loaded(struct zone *z, const struct zone_backend *b, struct zone_err **err)
+{
+        if (zone_state_status(z->state) != ZONE_STATUS_STOPPED) {
+                b->kill(z, SIGKILL, true, NULL);
+                b->kill(z, SIGKILL, false, NULL);
+                if (!wait_gone(z->state->pid, z->state->pid_start, 10000))
+                        return zone_err_set(err, -EBUSY,
+                                            "container \"%s\": process %d does not die",
+                                            z->state->id, (int)z->state->pid);
+        }
+        run_warning_hooks(z, ZONE_HOOK_POSTSTOP, ZONE_STATUS_STOPPED);
+        int r = b->destroy(z, err);
+        if (r < 0)
+                return r;
+        r = zone_entry_remove(steal_pointer(&z->entry), err);
+        return r;
+}
+
+int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, int *ret_status,
+             struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        _cleanup_free_ char *pid_file = absolute(opts->pid_file);
+        _cleanup_free_ char *console = absolute(opts->console_socket);
+        _cleanup_free_ char *id = strdup(opts->id ? opts->id : "");
+        struct zone_create_opts o = *opts;
+        o.pid_file = pid_file;
+        o.console_socket = console;
+        sigset_t old;
+        if (!opts->detach)
+                zone_supervise_block_signals(&old);
+        int r = create_zone(ctx, &o, !opts->detach, &store, &z, err);
+        if (r < 0)
+                goto out;
+        if ((r = write_pid_file(pid_file, z.state->pid, err)) < 0 ||
+            (r = start_loaded(&z, z.backend, err)) < 0) {
+                destroy_loaded(&z, z.backend, NULL);
+                goto out;
+        }
+        if (opts->detach)
+                goto out;
+        /* Let state, kill and exec from other invocations in while the zone runs. */
+        pid_t pid = z.state->pid;
+        zone_entry_close(steal_pointer(&z.entry));
+        int status = 0;
+        r = zone_supervise(pid, z.tty_master, &status, err);
+        _cleanup_err_ struct zone_err *derr = NULL;
+        if (zone_entry_open(store, id, &z.entry, &derr) >= 0)
+                destroy_loaded(&z, z.backend, &derr);
+        if (derr)
+                zone_warn(&ctx->log, "%s", derr->msg);
+        if (r >= 0)
+                *ret_status = status;
+out:
+        if (r < 0 && err && *err)
+                zone_err_wrap(err, "run \"%s\"", id);
+        zone_done(&z);
+        zone_store_close(store);
+        if (!opts->detach)
+                sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+int zone_state(const struct zone_ctx *ctx, const char *id, char **ret_json, struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, id, &z, err);
+        if (r >= 0)
+                r = zone_state_oci_json(z.state, zone_state_status(z.state), z.spec, true, ret_json,
+                                        err);
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}
+
+int zone_kill(const struct zone_ctx *ctx, const char *id, int sig, bool all, struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, id, &z, err);
+        if (r >= 0) {
+                const struct zone_backend *b = backend_of(&z, err);
+                if (!b)
+                        r = -EINVAL;
+                else if (zone_state_status(z.state) == ZONE_STATUS_STOPPED)
+                        r = zone_err_set(err, -ESRCH, "container \"%s\" is not running", id);
+                else
+                        r = b->kill(&z, sig, all, err);
+        }
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}
+
+int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, id, &z, err);
+        if (r >= 0) {
+                enum zone_status st = zone_state_status(z.state);
+                const struct zone_backend *b = backend_of(&z, err);
+                if (!b)
+                        r = -EINVAL;
+                else if (st == ZONE_STATUS_RUNNING && !force)
+                        r = zone_err_set(err, -EBUSY,
+                                         "container \"%s\" is running: stop it first or use "
+                                         "--force",
+                                         id);
+                else
+                        r = destroy_loaded(&z, b, err);
+        }
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}
+
+int zone_exec(const struct zone_ctx *ctx, const struct zone_exec_opts *opts, int *ret_status,
+              struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        _cleanup_free_ char *pid_file = absolute(opts->pid_file);
+        _cleanup_free_ char *console = absolute(opts->console_socket);
+        struct zone_exec_opts o = *opts;
+        o.pid_file = pid_file;
+        o.console_socket = console;
+        sigset_t old;
+        if (!opts->detach)
+                zone_supervise_block_signals(&old);
+        pid_t pid = -1;
+        _cleanup_close_ int tty = -1;
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, opts->id, &z, err);
+        if (r >= 0) {
+                enum zone_status st = zone_state_status(z.state);
+                const struct zone_backend *b = backend_of(&z, err);
+                if (!b)
+                        r = -EINVAL;
+                else if (st != ZONE_STATUS_RUNNING && st != ZONE_STATUS_CREATED)
+                        r = zone_err_set(err, -ESRCH, "container \"%s\" is %s: cannot exec in it",
+                                         opts->id, zone_status_name(st));
+                else
+                        r = b->exec(&z, &o, &pid, &tty, err);
+        }
+        zone_entry_close(steal_pointer(&z.entry));
+        if (r >= 0 && (r = write_pid_file(pid_file, pid, err)) < 0)
+                kill(pid, SIGKILL);
+        if (r >= 0 && !opts->detach)
+                r = zone_supervise(pid, tty, ret_status, err);
+        zone_done(&z);
+        zone_store_close(store);
+        if (!opts->detach)
+                sigprocmask(SIG_SETMASK, &old, NULL);
+        return r;
+}
+
+int zone_config_process(const struct zone_ctx *ctx, const char *id,
+                        struct zone_spec_process **ret, struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, id, &z, err);
+        if (r >= 0) {
+                struct zone_spec_process *p = malloc(sizeof(*p));
+                if (!p)
+                        r = zone_err_sys(err, -ENOMEM, "exec");
+                else {
+                        /* Move the process out of the spec, leaving an empty one behind. */
+                        *p = z.spec->process;
+                        memset(&z.spec->process, 0, sizeof(z.spec->process));
+                        *ret = p;
+                }
+        }
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}
+
+int zone_list(const struct zone_ctx *ctx, struct zone_info **ret, size_t *ret_n,
+              struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        _cleanup_strv_ char **ids = NULL;
+        *ret = NULL;
+        *ret_n = 0;
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_store_list(store, &ids, err);
+        size_t n = strv_length(ids);
+        struct zone_info *list = n ? calloc(n, sizeof(*list)) : NULL;
+        if (r >= 0 && n && !list)
+                r = zone_err_sys(err, -ENOMEM, "list");
+        size_t k = 0;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                struct zone_entry *e = NULL;
+                struct zone_state *s = NULL;
+                /* A zone that vanished or is half-made in between is simply not listed. */
+                if (zone_entry_open(store, ids[i], &e, NULL) < 0)
+                        continue;
+                if (zone_entry_read_state(e, &s, NULL) >= 0) {
+                        list[k].id = strdup(s->id);
+                        list[k].status = zone_status_name(zone_state_status(s));
+                        list[k].pid = zone_state_status(s) == ZONE_STATUS_STOPPED ? 0 : s->pid;
+                        list[k].bundle = strdup(s->bundle);
+                        list[k].created = strdup(s->created);
+                        list[k].owner = strdup(s->owner ? s->owner : "");
+                        k++;
+                }
+                zone_state_free(s);
+                zone_entry_close(e);
+        }
+        zone_store_close(store);
+        if (r < 0) {
+                zone_info_free(list, k);
+                return r;
+        }
+        *ret = list;
+        *ret_n = k;
+        return 0;
+}
+
+void zone_info_free(struct zone_info *list, size_t n)
+{
+        for (size_t i = 0; i < n; i++) {
+                free(list[i].id);
+                free(list[i].bundle);
+                free(list[i].created);
+                free(list[i].owner);
+        }
+        free(list);
+}
+
+int zone_pids(const struct zone_ctx *ctx, const char *id, pid_t **ret, size_t *ret_n,
+              struct zone_err **err)
+{
+        struct zone_store *store = NULL;
+        struct zone z;
+        zone_init(&z, ctx);
+        int r = open_store(ctx, &store, err);
+        if (r >= 0)
+                r = zone_load(ctx, store, id, &z, err);
+        if (r >= 0) {
+                const struct zone_backend *b = backend_of(&z, err);
+                r = b ? b->pids(&z, ret, ret_n, err) : -EINVAL;
+        }
+        zone_done(&z);
+        zone_store_close(store);
+        return r;
+}

@@ -1,0 +1,367 @@
+/* The light backend, creator side: makes a zone's first process with clone3, drives it through
+ * setup step by step over the sync channel, runs the runtime's hooks between the steps, and
+ * later releases, signals and joins it. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../../hooks/hooks.h"
+#include "../backend.h"
+#include "../err.h"
+#include "../util.h"
+#include "console.h"
+#include "init.h"
+#include "namespaces.h"
+#include "process.h"
+#include "sync.h"
+
+#define EXEC_FIFO "exec.fifo"
+
+static int pidfd_open_checked(pid_t pid, uint64_t start, struct zone_err **err)
+{
+        int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "open process %d", (int)pid);
+        /* The pid could have been reused between reading the state and opening it. */
+        if (start && zone_pid_start_time(pid) != start) {
+                close(fd);
+                return zone_err_set(err, -ESRCH, "process %d is gone", (int)pid);
+        }
+        return fd;
+}
+
+static int run_runtime_hooks(struct zone *z, enum zone_hook_kind kind, const char *json,
+                             struct zone_err **err)
+{
+        return zone_hooks_run(kind, z->spec->hooks.list[kind], z->spec->hooks.n[kind], json,
+                              &z->ctx->log, err);
+}
+
+/* Between the zone's mounts and its pivot: the runtime's own hooks. */
+static int hooks_step(struct zone *z, struct zone_err **err)
+{
+        _cleanup_free_ char *creating = NULL, *created = NULL;
+        int r = zone_state_oci_json(z->state, ZONE_STATUS_CREATING, z->spec, false, &creating, err);
+        if (r < 0)
+                return r;
+        r = run_runtime_hooks(z, ZONE_HOOK_PRESTART, creating, err);
+        if (r >= 0)
+                r = run_runtime_hooks(z, ZONE_HOOK_CREATE_RUNTIME, creating, err);
+        if (r < 0)
+                return r;
+        r = zone_state_oci_json(z->state, ZONE_STATUS_CREATED, z->spec, false, &created, err);
+        if (r < 0)
+                return r;
+        r = light_sync_send(z->sync_fd, SYNC_HOOKS_DONE, created, strlen(created));
+        return r < 0 ? zone_err_sys(err, r, "send to zone process") : 0;
+}
+
+static int light_create(struct zone *z, struct zone_err **err)
+{
+        const struct zone_spec *spec = z->spec;
+        struct light_ns_plan plan;
+        int r = light_ns_plan_make(spec, &plan, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int console = -1, fifo = -1, pidfd = -1;
+        int sv[2] = {-1, -1};
+        pid_t pid = -1;
+        bool tty_to_creator = spec->process.terminal && !z->console_socket;
+
+        if (spec->process.terminal && !z->console_socket && !z->run_now) {
+                r = zone_err_set(err, -EINVAL,
+                                 "process.terminal is true: a detached zone needs "
+                                 "--console-socket");
+                goto out;
+        }
+        if (z->console_socket && (console = light_console_connect(z->console_socket, err)) < 0) {
+                r = console;
+                goto out;
+        }
+        if (!z->run_now) {
+                int dfd = zone_entry_dirfd(z->entry);
+                if (mkfifoat(dfd, EXEC_FIFO, 0600) < 0) {
+                        r = zone_err_sys(err, -errno, "make exec fifo");
+                        goto out;
+                }
+                fifo = openat(dfd, EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+                if (fifo < 0) {
+                        r = zone_err_sys(err, -errno, "open exec fifo");
+                        goto out;
+                }
+        }
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                r = zone_err_sys(err, -errno, "socketpair");
+                goto out;
+        }
+
+        pid = light_ns_clone(spec, &plan, &pidfd, err);
+        if (pid == 0) {
+                close(sv[0]);
+                struct light_child c = {.z = z,
+                                        .plan = &plan,
+                                        .sync_fd = sv[1],
+                                        .fifo_fd = fifo,
+                                        .console_fd = console,
+                                        .tty_to_creator = tty_to_creator};
+                light_init_main(&c);
+        }
+        if (pid < 0) {
+                r = pid;
+                goto out;
+        }
+        closep(&sv[1]);
+        z->sync_fd = sv[0];
+        sv[0] = -1;
+
+        if (plan.new_user) {
+                r = light_ns_write_idmaps(spec, pid, err);
+                if (r >= 0 && (r = light_sync_send(z->sync_fd, SYNC_MAPS_DONE, NULL, 0)) < 0)
+                        r = zone_err_sys(err, r, "send to zone process");
+                if (r < 0)
+                        goto fail;
+        }
+        if (plan.unshare_flags & CLONE_NEWPID) {
+                /* The real init is a grandchild: take it over and let the middle one go. */
+                _cleanup_free_ char *data = NULL;
+                r = light_sync_recv(z->sync_fd, SYNC_PID, &data, NULL, err);
+                if (r < 0)
+                        goto fail;
+                pid_t real;
+                memcpy(&real, data, sizeof(real));
+                waitpid(pid, NULL, 0);
+                closep(&pidfd);
+                pid = real;
+                if ((pidfd = pidfd_open_checked(pid, 0, err)) < 0) {
+                        r = pidfd;
+                        goto fail;
+                }
+        }
+        z->state->pid = pid;
+        z->state->pid_start = zone_pid_start_time(pid);
+
+        r = light_sync_recv(z->sync_fd, SYNC_HOOKS_READY, NULL, NULL, err);
+        if (r < 0)
+                goto fail;
+        if (spec->process.has_oom_score_adj &&
+            (r = light_apply_oom_score_adj(&spec->process, pid, err)) < 0)
+                goto fail;
+        if ((r = hooks_step(z, err)) < 0)
+                goto fail;
+        if (tty_to_creator &&
+            (r = light_sync_recv(z->sync_fd, SYNC_TTY, NULL, &z->tty_master, err)) < 0)
+                goto fail;
+        if ((r = light_sync_recv(z->sync_fd, SYNC_CREATED, NULL, NULL, err)) < 0)
+                goto fail;
+        z->pidfd = steal_fd(&pidfd);
+        r = 0;
+        goto out;
+
+fail:
+        /* Nothing of a half-made zone may stay: its process (and so its namespaces and mounts)
+         * goes. */
+        if (pidfd >= 0)
+                syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+        else if (pid > 0)
+                kill(pid, SIGKILL);
+        if (pid > 0)
+                waitpid(pid, NULL, 0);
+        closep(&z->sync_fd);
+        closep(&z->tty_master);
+        z->state->pid = 0;
+out:
+        closep(&sv[0]);
+        closep(&sv[1]);
+        if (r < 0 && !z->run_now)
+                unlinkat(zone_entry_dirfd(z->entry), EXEC_FIFO, 0);
+        light_ns_plan_done(&plan);
+        return r;
+}
+
+static int light_start(struct zone *z, struct zone_err **err)
+{
+        if (z->sync_fd >= 0) {
+                int r = light_sync_send(z->sync_fd, SYNC_START, NULL, 0);
+                if (r < 0)
+                        return zone_err_sys(err, r, "start zone process");
+                /* End of stream means execve worked; an error message means it did not. */
+                r = light_sync_recv(z->sync_fd, SYNC_EXECED, NULL, NULL, err);
+                closep(&z->sync_fd);
+                return r;
+        }
+        int dfd = zone_entry_dirfd(z->entry);
+        _cleanup_close_ int fd = openat(dfd, EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ENXIO)
+                return zone_err_set(err, -ESRCH, "container \"%s\": its process is gone",
+                                    z->state->id);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "open exec fifo of \"%s\"", z->state->id);
+        char c = 0;
+        if (write(fd, &c, 1) != 1)
+                return zone_err_sys(err, -errno, "release container \"%s\"", z->state->id);
+        unlinkat(dfd, EXEC_FIFO, 0);
+        return 0;
+}
+
+/* The pid namespace inode of a process, or 0. */
+static ino_t pidns_of(pid_t pid)
+{
+        char path[64];
+        struct stat st;
+        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+        return stat(path, &st) < 0 ? 0 : st.st_ino;
+}
+
+static int light_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
+{
+        *ret = NULL;
+        *ret_n = 0;
+        pid_t init = z->state->pid;
+        if (zone_state_status(z->state) == ZONE_STATUS_STOPPED)
+                return 0;
+        ino_t ns = pidns_of(init);
+        bool own_ns = ns && ns != pidns_of(getpid());
+        _cleanup_free_ pid_t *pids = NULL;
+        size_t n = 0, cap = 0;
+        if (!own_ns) {
+                /* Without its own pid namespace a zone is its init (cgroups will say more). */
+                pids = malloc(sizeof(pid_t));
+                if (!pids)
+                        return zone_err_sys(err, -ENOMEM, "list processes");
+                pids[n++] = init;
+        } else {
+                DIR *d = opendir("/proc");
+                if (!d)
+                        return zone_err_sys(err, -errno, "open /proc");
+                struct dirent *de;
+                while ((de = readdir(d))) {
+                        char *end;
+                        long v = strtol(de->d_name, &end, 10);
+                        if (*end || v <= 0 || pidns_of((pid_t)v) != ns)
+                                continue;
+                        if (n == cap) {
+                                cap = cap ? cap * 2 : 16;
+                                pid_t *np = realloc(pids, cap * sizeof(pid_t));
+                                if (!np) {
+                                        closedir(d);
+                                        return zone_err_sys(err, -ENOMEM, "list processes");
+                                }
+                                pids = np;
+                        }
+                        pids[n++] = (pid_t)v;
+                }
+                closedir(d);
+        }
+        *ret = steal_pointer(&pids);
+        *ret_n = n;
+        return 0;
+}
+
+static int light_kill(struct zone *z, int sig, bool all, struct zone_err **err)
+{
+        if (all) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n;
+                int r = light_pids(z, &pids, &n, err);
+                if (r < 0)
+                        return r;
+                for (size_t i = 0; i < n; i++)
+                        if (kill(pids[i], sig) < 0 && errno != ESRCH)
+                                return zone_err_sys(err, -errno, "signal process %d", (int)pids[i]);
+                return 0;
+        }
+        _cleanup_close_ int pidfd = pidfd_open_checked(z->state->pid, z->state->pid_start, err);
+        if (pidfd < 0)
+                return pidfd;
+        if (syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+                return zone_err_sys(err, -errno, "signal container \"%s\"", z->state->id);
+        return 0;
+}
+
+static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret_pid,
+                      int *ret_tty_master, struct zone_err **err)
+{
+        struct light_ns_plan plan;
+        int r = light_ns_plan_of_pid(z->state->pid, &plan, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int console = -1, pidfd = -1, tty = -1;
+        int sv[2] = {-1, -1};
+        pid_t pid = -1;
+        bool tty_to_creator = opts->process->terminal && !opts->console_socket;
+        if (tty_to_creator && opts->detach) {
+                r = zone_err_set(err, -EINVAL, "--tty with --detach needs --console-socket");
+                goto out;
+        }
+        if (opts->console_socket &&
+            (console = light_console_connect(opts->console_socket, err)) < 0) {
+                r = console;
+                goto out;
+        }
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+                r = zone_err_sys(err, -errno, "socketpair");
+                goto out;
+        }
+        pid = light_ns_clone(z->spec, &plan, &pidfd, err);
+        if (pid == 0) {
+                close(sv[0]);
+                struct light_exec_child c = {.process = opts->process,
+                                             .plan = &plan,
+                                             .preserve_fds = opts->preserve_fds,
+                                             .sync_fd = sv[1],
+                                             .console_fd = console,
+                                             .tty_to_creator = tty_to_creator};
+                light_exec_main(&c);
+        }
+        if (pid < 0) {
+                r = pid;
+                goto out;
+        }
+        closep(&sv[1]);
+        if (tty_to_creator && (r = light_sync_recv(sv[0], SYNC_TTY, NULL, &tty, err)) < 0)
+                goto fail;
+        if ((r = light_sync_recv(sv[0], SYNC_CREATED, NULL, NULL, err)) < 0)
+                goto fail;
+        /* End of stream means execve worked; an error message means it did not. */
+        if ((r = light_sync_recv(sv[0], SYNC_EXECED, NULL, NULL, err)) < 0)
+                goto fail;
+        *ret_pid = pid;
+        *ret_tty_master = steal_fd(&tty);
+        r = 0;
+        goto out;
+fail:
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+out:
+        closep(&sv[0]);
+        closep(&sv[1]);
+        light_ns_plan_done(&plan);
+        return r;
+}
+
+static int light_destroy(struct zone *z, struct zone_err **err)
+{
+        /* The zone's mounts and namespaces went with its processes; cgroups come later. */
+        return 0;
+}
+
+const struct zone_backend zone_backend_light = {
+    .name = "light",
+    .create = light_create,
+    .start = light_start,
+    .kill = light_kill,
+    .exec = light_exec,
+    .pids = light_pids,
+    .destroy = light_destroy,
+};
