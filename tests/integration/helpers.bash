@@ -27,6 +27,7 @@ rootfs_template() {
 		local tmp
 		tmp=$(mktemp -d "$BATS_RUN_TMPDIR/rootfs.XXXXXX")
 		mkdir -p "$tmp"/{bin,etc,proc,sys,dev,tmp,root,home/user,run,var}
+		chmod 755 "$tmp"
 		chmod 1777 "$tmp/tmp"
 		cp /bin/busybox "$tmp/bin/busybox"
 		local applet
