@@ -135,11 +135,12 @@ static void set_has(void *base, const struct field *f)
 
 /* ---- the object walker ---- */
 
+/* With a key given twice the last one wins, as in Go's decoder (runc, containerd). */
 static yajl_val obj_get(yajl_val obj, const char *key)
 {
-        for (size_t i = 0; i < obj->u.object.len; i++)
-                if (strcmp(obj->u.object.keys[i], key) == 0)
-                        return obj->u.object.values[i];
+        for (size_t i = obj->u.object.len; i > 0; i--)
+                if (strcmp(obj->u.object.keys[i - 1], key) == 0)
+                        return obj->u.object.values[i - 1];
         return NULL;
 }
 
@@ -221,21 +222,21 @@ static int num_signed(struct pctx *c, yajl_val v, int64_t min, int64_t max, int6
         return bad(c, "expected an integer between %" PRId64 " and %" PRId64, min, max);
 }
 
-static int num_unsigned(struct pctx *c, yajl_val v, uint64_t max, uint64_t *ret)
+static int num_unsigned(struct pctx *c, yajl_val v, uint64_t min, uint64_t max, uint64_t *ret)
 {
         const char *s;
         char *end;
         if (raw_integer(v, &s) && s[0] != '-') {
                 errno = 0;
                 unsigned long long x = strtoull(s, &end, 10);
-                if (errno == 0 && *end == '\0' && x <= max) {
+                if (errno == 0 && *end == '\0' && x >= min && x <= max) {
                         *ret = x;
                         return 0;
                 }
         }
-        if (max == UINT64_MAX)
+        if (min == 0 && max == UINT64_MAX)
                 return bad(c, "expected a non-negative integer");
-        return bad(c, "expected an integer between 0 and %" PRIu64, max);
+        return bad(c, "expected an integer between %" PRIu64 " and %" PRIu64, min, max);
 }
 
 #define INT_HANDLER(name, type, min, max)                                                          \
@@ -253,7 +254,7 @@ static int num_unsigned(struct pctx *c, yajl_val v, uint64_t max, uint64_t *ret)
         static int name(struct pctx *c, yajl_val v, void *base, const struct field *f)             \
         {                                                                                          \
                 uint64_t x;                                                                        \
-                int r = num_unsigned(c, v, max, &x);                                               \
+                int r = num_unsigned(c, v, 0, max, &x);                                            \
                 if (r < 0)                                                                         \
                         return r;                                                                  \
                 *AT(base, f->off, type) = (type)x;                                                 \
@@ -518,7 +519,7 @@ static int h_gid_array(struct pctx *c, yajl_val v, void *base, const struct fiel
         for (size_t i = 0; i < n; i++) {
                 uint64_t x;
                 size_t saved = path_push_index(c, i);
-                int r = num_unsigned(c, v->u.array.values[i], UINT32_MAX, &x);
+                int r = num_unsigned(c, v->u.array.values[i], 0, UINT32_MAX, &x);
                 path_pop(c, saved);
                 if (r < 0)
                         return r;
@@ -552,7 +553,17 @@ static const struct field rlimit_fields[] = {
     {"hard", h_u64, offsetof(struct zone_spec_rlimit, hard), NO_AUX, NULL, true},
     {"soft", h_u64, offsetof(struct zone_spec_rlimit, soft), NO_AUX, NULL, true},
 };
-static const struct objdesc rlimit_desc = DESC(struct zone_spec_rlimit, rlimit_fields, NULL);
+/* setrlimit() would refuse it later with a bare EINVAL; say which limit is wrong now. */
+static int check_rlimit(struct pctx *c, void *obj)
+{
+        const struct zone_spec_rlimit *l = obj;
+        if (l->soft > l->hard)
+                return bad_at(c, "soft", "%" PRIu64 " is above the hard limit %" PRIu64, l->soft,
+                              l->hard);
+        return 0;
+}
+static const struct objdesc rlimit_desc =
+    DESC(struct zone_spec_rlimit, rlimit_fields, check_rlimit);
 
 #define CAP(key, member)                                                                           \
         {                                                                                          \
@@ -668,10 +679,21 @@ static int h_namespaces(struct pctx *c, yajl_val v, void *base, const struct fie
         return 0;
 }
 
+/* An empty mapping is refused by the kernel with a bare EINVAL. */
+static int h_id_count(struct pctx *c, yajl_val v, void *base, const struct field *f)
+{
+        uint64_t x;
+        int r = num_unsigned(c, v, 1, UINT32_MAX, &x);
+        if (r < 0)
+                return r;
+        *AT(base, f->off, uint32_t) = (uint32_t)x;
+        return 0;
+}
+
 static const struct field idmap_fields[] = {
     {"containerID", h_u32, offsetof(struct zone_spec_idmap, container_id), NO_AUX, NULL, true},
     {"hostID", h_u32, offsetof(struct zone_spec_idmap, host_id), NO_AUX, NULL, true},
-    {"size", h_u32, offsetof(struct zone_spec_idmap, size), NO_AUX, NULL, true},
+    {"size", h_id_count, offsetof(struct zone_spec_idmap, size), NO_AUX, NULL, true},
 };
 static const struct objdesc idmap_desc = DESC(struct zone_spec_idmap, idmap_fields, NULL);
 
@@ -936,7 +958,7 @@ static const struct objdesc seccomp_desc = DESC(struct zone_spec_seccomp, seccom
 static int h_nanosecs(struct pctx *c, yajl_val v, void *base, const struct field *f)
 {
         uint64_t x;
-        int r = num_unsigned(c, v, 999999999, &x);
+        int r = num_unsigned(c, v, 0, 999999999, &x);
         if (r < 0)
                 return r;
         *AT(base, f->off, uint32_t) = (uint32_t)x;
@@ -1029,13 +1051,45 @@ static const struct field spec_fields[] = {
 };
 static const struct objdesc spec_desc = DESC(struct zone_spec, spec_fields, check_spec);
 
+/* yajl frees its tree recursively, so absurd nesting would exhaust the stack; real configs
+ * nest fewer than ten levels. Brackets inside strings do not count. */
+#define SPEC_MAX_DEPTH 128
+
+static bool too_deep(const char *text, size_t len)
+{
+        unsigned depth = 0;
+        bool in_string = false;
+        for (size_t i = 0; i < len; i++) {
+                char ch = text[i];
+                if (in_string) {
+                        if (ch == '\\')
+                                i++;
+                        else if (ch == '"')
+                                in_string = false;
+                } else if (ch == '"') {
+                        in_string = true;
+                } else if (ch == '[' || ch == '{') {
+                        if (++depth > SPEC_MAX_DEPTH)
+                                return true;
+                } else if ((ch == ']' || ch == '}') && depth > 0) {
+                        depth--;
+                }
+        }
+        return false;
+}
+
 /* yajl wants NUL-terminated input and reports errors over several lines; keep the first. */
 static int parse_tree(const char *text, size_t len, const char *what, yajl_val *ret,
                       struct zone_err **err)
 {
-        if (memchr(text, '\0', len))
+        if (!text)
+                len = 0;
+        if (len && memchr(text, '\0', len))
                 return zone_err_set(err, -EINVAL, "%s: invalid JSON: NUL byte in text", what);
-        _cleanup_free_ char *copy = strndup(text, len);
+        if (too_deep(text, len))
+                return zone_err_set(err, -EINVAL, "%s: invalid JSON: nested deeper than %d levels",
+                                    what, SPEC_MAX_DEPTH);
+        _cleanup_free_ char *copy = strndup(text ? text : "", len);
         if (!copy)
                 return zone_err_set(err, -ENOMEM, "%s: parse: out of memory", what);
         char msg[512] = "";

@@ -436,6 +436,8 @@ static const struct bad_case bad_cases[] = {
     {P("\"rlimits\": [{\"type\": \"RLIMIT_NOFILE\", \"hard\": 1, \"soft\": 1}, "
        "{\"type\": \"RLIMIT_NOFILE\", \"hard\": 2, \"soft\": 2}]"),
      "config.json: process.rlimits[1].type: duplicate rlimit \"RLIMIT_NOFILE\""},
+    {P("\"rlimits\": [{\"type\": \"RLIMIT_CORE\", \"hard\": 1024, \"soft\": 2048}]"),
+     "config.json: process.rlimits[0].soft: 2048 is above the hard limit 1024"},
     {P("\"capabilities\": {\"bounding\": \"CAP_KILL\"}"),
      "config.json: process.capabilities.bounding: expected an array of strings"},
     {P("\"consoleSize\": {\"height\": 1}"), "config.json: process.consoleSize.width: required"},
@@ -468,6 +470,8 @@ static const struct bad_case bad_cases[] = {
      "config.json: linux.namespaces[0].type: required"},
     {L("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000}]"),
      "config.json: linux.uidMappings[0].size: required"},
+    {L("\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1000, \"size\": 0}]"),
+     "config.json: linux.uidMappings[0].size: expected an integer between 1 and 4294967295"},
     {L("\"gidMappings\": [{\"containerID\": 0, \"hostID\": 4294967296, \"size\": 1}]"),
      "config.json: linux.gidMappings[0].hostID: expected an integer between 0 and "
      "4294967295"},
@@ -573,6 +577,40 @@ static void test_invalid_json(void **state)
         static const char nul[] = "{\"ociVersion\": \"1\"}\0junk";
         assert_int_equal(zone_spec_parse(nul, sizeof(nul) - 1, "config.json", &s, &err), -EINVAL);
         assert_string_equal(err->msg, "config.json: invalid JSON: NUL byte in text");
+}
+
+static void test_nesting_limit(void **state)
+{
+        /* deep nesting is refused before yajl builds (and recursively frees) a tree */
+        size_t depth = 100000;
+        _cleanup_free_ char *deep = malloc(2 * depth + 1);
+        assert_non_null(deep);
+        memset(deep, '[', depth);
+        memset(deep + depth, ']', depth);
+        deep[2 * depth] = '\0';
+        struct zone_spec *s = NULL;
+        _cleanup_err_ struct zone_err *err = NULL;
+        assert_int_equal(zone_spec_parse(deep, 2 * depth, "config.json", &s, &err), -EINVAL);
+        assert_string_equal(err->msg, "config.json: invalid JSON: nested deeper than 128 levels");
+        assert_null(s);
+
+        /* brackets inside strings (even after an escaped quote) are text, not nesting */
+        char doc[512] = "{\"ociVersion\": \"1\", \"hostname\": \"\\\"";
+        size_t len = strlen(doc);
+        memset(doc + len, '[', 200);
+        strcpy(doc + len + 200, "\"}");
+        s = parse_ok(doc);
+        assert_int_equal(strlen(s->hostname), 201);
+        assert_int_equal(s->hostname[0], '"');
+        zone_spec_free(s);
+}
+
+static void test_last_duplicate_key_wins(void **state)
+{
+        struct zone_spec *s = parse_ok("{\"ociVersion\": \"1\", \"hostname\": \"a\", "
+                                       "\"hostname\": \"b\"}");
+        assert_string_equal(s->hostname, "b");
+        zone_spec_free(s);
 }
 
 static void test_unknown_fields_ignored(void **state)
@@ -707,6 +745,8 @@ int main(void)
             cmocka_unit_test(test_bad_inputs),
             cmocka_unit_test(test_invalid_json),
             cmocka_unit_test(test_unknown_fields_ignored),
+            cmocka_unit_test(test_nesting_limit),
+            cmocka_unit_test(test_last_duplicate_key_wins),
             cmocka_unit_test(test_null_is_absent),
             cmocka_unit_test(test_parse_process),
             cmocka_unit_test(test_load_errors),
