@@ -506,7 +506,7 @@ static void write_linux(struct w *w, const struct zone_spec_linux *l)
                 for (size_t i = 0; i < l->n_namespaces; i++) {
                         obj_open(w);
                         const char *name = zone_ns_type_name(l->namespaces[i].type);
-                        kstr(w, "type", name ? name : "unknown");
+                        kstr(w, "type", name);
                         kstr(w, "path", l->namespaces[i].path);
                         obj_close(w);
                 }
@@ -579,9 +579,35 @@ static void write_spec(struct w *w, const struct zone_spec *s)
         obj_close(w);
 }
 
+/* A model built in code can hold values JSON cannot name; refuse them rather than write a
+ * file that would not parse back. */
+static int check_writable(const struct zone_spec *s, struct zone_err **err)
+{
+        for (size_t i = 0; i < s->linux.n_namespaces; i++)
+                if (!zone_ns_type_name(s->linux.namespaces[i].type))
+                        return zone_err_set(err, -EINVAL,
+                                            "write config.json: linux.namespaces[%zu]: unknown "
+                                            "namespace type %#x",
+                                            i, (unsigned)s->linux.namespaces[i].type);
+        for (size_t i = 0; i < s->linux.n_devices; i++)
+                if (!s->linux.devices[i].type || !strchr("cbup", s->linux.devices[i].type))
+                        return zone_err_set(err, -EINVAL,
+                                            "write config.json: linux.devices[%zu]: unknown "
+                                            "device type %#x",
+                                            i, (unsigned)(unsigned char)s->linux.devices[i].type);
+        for (size_t i = 0; i < s->process.n_rlimits; i++)
+                if (!s->process.rlimits[i].name)
+                        return zone_err_set(err, -EINVAL,
+                                            "write config.json: process.rlimits[%zu]: no name", i);
+        return 0;
+}
+
 int zone_spec_write(const struct zone_spec *spec, char **ret, size_t *ret_len,
                     struct zone_err **err)
 {
+        int r = check_writable(spec, err);
+        if (r < 0)
+                return r;
         struct w w = {.g = yajl_gen_alloc(NULL), .st = yajl_gen_status_ok};
         if (!w.g)
                 return zone_err_set(err, -ENOMEM, "write config.json: out of memory");

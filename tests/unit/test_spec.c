@@ -366,6 +366,20 @@ static void test_default_rootless(void **state)
         zone_spec_free(s);
 }
 
+/* Our writer formats exactly as `runc spec` does (key order, tabs), plus a final newline. */
+static void assert_writes_as_file(const struct zone_spec *s, const char *name)
+{
+        char path[512];
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        assert_int_equal(
+            read_file_at(AT_FDCWD, data_path(name, path, sizeof(path)), 1 << 20, &text, &len), 0);
+        _cleanup_free_ char *out = write_ok(s);
+        assert_int_equal(strlen(out), len + 1);
+        assert_int_equal(memcmp(out, text, len), 0);
+        assert_int_equal(out[len], '\n');
+}
+
 static void test_runc_fixtures(void **state)
 {
         struct zone_spec *s = load_fixture("runc-spec.json");
@@ -376,12 +390,14 @@ static void test_runc_fixtures(void **state)
         assert_int_equal(s->linux.resources.n_devices, 1);
         assert_false(s->linux.resources.devices[0].allow);
         assert_int_equal(s->linux.n_namespaces, 5);
+        assert_writes_as_file(s, "runc-spec.json");
         zone_spec_free(round_trip(s));
         zone_spec_free(s);
 
         s = load_fixture("runc-spec-rootless.json");
         assert_int_equal(s->linux.n_uid_mappings, 1);
         assert_non_null(zone_spec_namespace(s, CLONE_NEWUSER));
+        assert_writes_as_file(s, "runc-spec-rootless.json");
         zone_spec_free(round_trip(s));
         zone_spec_free(s);
 }
@@ -722,6 +738,20 @@ static void test_namespace_names(void **state)
         assert_null(zone_ns_type_name(CLONE_VM));
 }
 
+static void test_write_refuses_unnameable(void **state)
+{
+        struct zone_spec *s = NULL;
+        _cleanup_err_ struct zone_err *err = NULL;
+        assert_int_equal(zone_spec_default(false, &s, &err), 0);
+        s->linux.namespaces[2].type = CLONE_VM;
+        char *out = NULL;
+        assert_int_equal(zone_spec_write(s, &out, NULL, &err), -EINVAL);
+        assert_string_equal(err->msg,
+                            "write config.json: linux.namespaces[2]: unknown namespace type 0x100");
+        assert_null(out);
+        zone_spec_free(s);
+}
+
 static void test_lookups_on_empty(void **state)
 {
         struct zone_spec *s = parse_ok("{\"ociVersion\": \"1\"}");
@@ -752,6 +782,7 @@ int main(void)
             cmocka_unit_test(test_load_errors),
             cmocka_unit_test(test_namespace_names),
             cmocka_unit_test(test_lookups_on_empty),
+            cmocka_unit_test(test_write_refuses_unnameable),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
