@@ -18,6 +18,7 @@
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -737,6 +738,77 @@ static void test_no_pivot_readonly_root(void **state)
         drop_bundle(&b);
 }
 
+/* In a user namespace: mknod is denied (host nodes are bound instead) and flags locked by the
+ * more privileged namespace are kept instead of failing the mount. */
+static int write_map(const char *file, const char *map)
+{
+        int fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        int r = write_full(fd, map, strlen(map));
+        close(fd);
+        return r;
+}
+
+static void userns_child(void *arg, char *out, size_t size)
+{
+        struct scenario *s = arg;
+        struct zone_err *err = NULL;
+        CHECK(chdir(s->b->base) == 0, "chdir: %s", strerror(errno));
+        /* Read-only while still privileged: the user namespace below sees it locked. */
+        CHECK(mount("hostdir", "hostdir", NULL, MS_BIND, NULL) == 0, "bind hostdir: %s",
+              strerror(errno));
+        CHECK(mount(NULL, "hostdir", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, NULL) == 0,
+              "remount hostdir ro: %s", strerror(errno));
+        uid_t uid = geteuid();
+        gid_t gid = getegid();
+        CHECK(unshare(CLONE_NEWUSER | CLONE_NEWNS) == 0, "unshare user: %s", strerror(errno));
+        char map[32];
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
+        CHECK(write_map("/proc/self/uid_map", map) == 0, "uid_map");
+        CHECK(write_map("/proc/self/setgroups", "deny") == 0, "setgroups");
+        snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
+        CHECK(write_map("/proc/self/gid_map", map) == 0, "gid_map");
+
+        int r = light_rootfs_prepare(s->spec, &s->opts, &err);
+        CHECK(r == 0, "prepare: %s", err ? err->msg : "?");
+        r = light_rootfs_enter(s->spec, &s->opts, &err);
+        CHECK(r == 0, "enter: %s", err ? err->msg : "?");
+        CHECK(is_chr("/dev/null", 1, 3, 0666), "/dev/null is not the host's node");
+        CHECK(is_chr("/dev/tty", 5, 0, 0666), "/dev/tty is not the host's node");
+        int fd = open("/dev/zero", O_RDONLY | O_CLOEXEC);
+        char c = 1;
+        CHECK(fd >= 0 && read(fd, &c, 1) == 1 && c == 0, "read /dev/zero failed");
+        close(fd);
+        CHECK(link_is("/dev/ptmx", "pts/ptmx"), "/dev/ptmx link wrong");
+        /* "rw" cannot undo the locked read-only: it is kept, the mount succeeds. */
+        CHECK(access("/mnt/locked/data", R_OK) == 0, "no /mnt/locked/data");
+        CHECK(read_only_dir("/mnt/locked"), "/mnt/locked lost its locked read-only flag");
+        struct statfs sfs;
+        CHECK(statfs("/mnt/locked", &sfs) == 0 && (sfs.f_flags & ST_NOSUID),
+              "/mnt/locked lost its locked nosuid flag");
+        CHECK(read_only_dir("/rodir"), "readonly /rodir is writable");
+}
+
+static void test_userns(void **state)
+{
+        (void)state;
+        struct bundle b;
+        make_bundle(&b);
+        struct zone_spec spec = {0};
+        spec.has_linux = true;
+        const char *dev[] = {"nosuid", "mode=755", NULL};
+        const char *rw[] = {"rbind", "rw", "suid", "exec", NULL};
+        add_mount(&spec, "/dev", "tmpfs", "tmpfs", dev);
+        add_mount(&spec, "/mnt/locked", "bind", "hostdir", rw);
+        const char *ro[] = {"/rodir", NULL};
+        spec.linux.readonly_paths = strv_copy((char *const *)ro);
+        struct scenario s = {.b = &b, .spec = &spec, .opts = {.rootfs = b.rootfs, .userns = true}};
+        assert_string_equal(run_in_mount_ns(userns_child, &s), "ok");
+        free_spec(&spec);
+        drop_bundle(&b);
+}
+
 /* Bad input: each fails with its message. */
 static void error_child(void *arg, char *out, size_t size)
 {
@@ -812,6 +884,7 @@ int main(void)
             cmocka_unit_test(test_mount_option_idmap_unsupported),
             cmocka_unit_test(test_prepare_enter),
             cmocka_unit_test(test_no_pivot_readonly_root),
+            cmocka_unit_test(test_userns),
             cmocka_unit_test(test_prepare_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
