@@ -39,7 +39,9 @@ load helpers
 
 @test "an extra linux.devices entry with mode, uid and gid" {
 	cfg '.linux.devices = [{"path":"/dev/extra","type":"c","major":1,"minor":3,"fileMode":416,"uid":1000,"gid":2000}]
-		| .linux.resources.devices += [{"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}]'
+		| .linux.resources.devices += [{"allow":true,"type":"c","major":1,"minor":3,"access":"rwm"}]
+		| .process.user = {"uid":1000,"gid":1000}'
+	# The owner (uid 1000) may write; the default capabilities give root no DAC override.
 	args sh -c 'stat -c "%F %t:%T %a %u %g" /dev/extra; echo x > /dev/extra && echo writable'
 	zrun run "$ID"
 	assert_success
