@@ -480,7 +480,7 @@ static int h_rlimit_type(struct pctx *c, yajl_val v, void *base, const struct fi
         return bad(c, "unknown rlimit \"%s\"", v->u.string);
 }
 
-/* A one-letter type ("c", "b", ...) from the set in f->sub-less table below. */
+/* A one-letter type ("c", "b", ...) from an allowed set. */
 static int char_type(struct pctx *c, yajl_val v, const char *allowed, char *ret)
 {
         if (!YAJL_IS_STRING(v) || strlen(v->u.string) != 1 || !strchr(allowed, v->u.string[0]))
@@ -700,14 +700,14 @@ static const struct objdesc idmap_desc = DESC(struct zone_spec_idmap, idmap_fiel
 static int check_device(struct pctx *c, void *obj)
 {
         const struct zone_spec_device *d = obj;
-        /* major and minor are parsed with has-flags only for this check */
         if (d->type != 'p' && (d->major < 0 || d->minor < 0))
                 return bad_at(c, d->major < 0 ? "major" : "minor", "required for device type '%c'",
                               d->type);
         return 0;
 }
 
-/* Device numbers: -1 marks "absent" until check_device has run. */
+/* Device numbers. The model has no has_ flags for them: -1 means absent, which only a FIFO
+ * ('p') may leave them. */
 static int h_devnum(struct pctx *c, yajl_val v, void *base, const struct field *f)
 {
         int64_t x;
@@ -720,7 +720,7 @@ static int h_devnum(struct pctx *c, yajl_val v, void *base, const struct field *
 
 static int h_devices(struct pctx *c, yajl_val v, void *base, const struct field *f)
 {
-        /* pre-mark majors/minors absent: h_obj_array zeroes, 0 is a valid number */
+        /* like h_obj_array, but majors and minors start out absent (-1): 0 is a real number */
         if (!YAJL_IS_ARRAY(v))
                 return bad(c, "expected an array of objects");
         size_t n = v->u.array.len;

@@ -99,7 +99,7 @@ struct zone_spec_idmap {
 struct zone_spec_device {
         char *path;
         char type; /* 'c', 'b', 'u' or 'p' */
-        int64_t major, minor;
+        int64_t major, minor; /* -1 when absent (only for 'p') */
         bool has_file_mode, has_uid, has_gid;
         mode_t file_mode;
         uid_t uid;
