@@ -1,5 +1,6 @@
-/* The "cgroup" mount type: what the host has at /sys/fs/cgroup, mounted fresh (so, inside a
- * cgroup namespace, the container sees its own cgroup as the root). No cgroup is created. */
+/* The "cgroup" mount type: the layout the host has at /sys/fs/cgroup. In a cgroup namespace
+ * each hierarchy is mounted fresh (its root is then the container's cgroup); without one, the
+ * process's own cgroup of each hierarchy is bound. No cgroup is created here. */
 #include "light/mounts.h"
 
 #include <errno.h>
@@ -60,9 +61,58 @@ static int cgroup_identity(const char *superopts, char **ret)
         return 0;
 }
 
+/* The process's cgroup in the hierarchy whose controllers are `controllers` ("cpu,cpuacct",
+ * "name=systemd", or "" for cgroup2), from /proc/self/cgroup. */
+static int own_cgroup(const char *controllers, char **ret)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                /* hierarchy-id:controllers:path */
+                char *c = strchr(line, ':');
+                char *path = c ? strchr(c + 1, ':') : NULL;
+                if (!path)
+                        continue;
+                *path++ = 0;
+                if (!strcmp(c + 1, controllers)) {
+                        *ret = strdup(path);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        }
+        return -ENOENT;
+}
+
+/* Without a cgroup namespace a fresh mount would show the whole host tree: bind only the
+ * process's own cgroup, as runc does. */
+static int bind_own_cgroup(const char *mountpoint, const char *controllers,
+                           const struct light_mount_opts *o, bool userns, int destfd,
+                           const char *where, struct zone_err **err)
+{
+        _cleanup_free_ char *path = NULL, *source = NULL;
+        int r = own_cgroup(controllers, &path);
+        if (r < 0)
+                return zone_err_sys(err, r, "mount cgroup on %s: find own cgroup of \"%s\"", where,
+                                    controllers);
+        if (asprintf(&source, "%s%s", mountpoint, path) < 0)
+                return zone_err_sys(err, -ENOMEM, "mount cgroup on %s", where);
+        _cleanup_close_ int tree = open_tree(AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        if (tree < 0)
+                return zone_err_sys(err, -errno, "bind %s on %s", source, where);
+        r = light_mount_setattr(tree, o->set, o->clear, false, userns);
+        if (r < 0)
+                return zone_err_sys(err, r, "bind %s on %s: set mount flags", source, where);
+        if (move_mount(tree, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return zone_err_sys(err, -errno, "bind %s on %s", source, where);
+        return 0;
+}
+
 /* One hierarchy from mountinfo, mounted at <tmpfs>/<name>. */
-static int mount_hierarchy(int tmpfsfd, const char *dest, const char *name, const char *fstype,
-                           const char *superopts, const struct light_mount_opts *o,
+static int mount_hierarchy(int tmpfsfd, const char *dest, const char *mountpoint, const char *name,
+                           const char *fstype, const char *superopts,
+                           const struct light_mount_opts *o, bool cgroupns, bool userns,
                            struct zone_err **err)
 {
         _cleanup_free_ char *where = NULL;
@@ -76,7 +126,10 @@ static int mount_hierarchy(int tmpfsfd, const char *dest, const char *name, cons
         int r = 0;
         if (!strcmp(fstype, "cgroup") && (r = cgroup_identity(superopts, &h.data)) < 0)
                 return zone_err_sys(err, r, "mount %s on %s", fstype, where);
-        r = light_mount_fs(fstype, "cgroup", &h, fd, where, err);
+        if (cgroupns)
+                r = light_mount_fs(fstype, "cgroup", &h, fd, where, err);
+        else
+                r = bind_own_cgroup(mountpoint, h.data ? h.data : "", o, userns, fd, where, err);
         light_mount_opts_done(&h);
         if (r < 0)
                 return r;
@@ -95,7 +148,7 @@ static int mount_hierarchy(int tmpfsfd, const char *dest, const char *name, cons
 
 /* Walks mountinfo for the host's hierarchies directly under /sys/fs/cgroup. */
 static int mount_v1_hierarchies(int tmpfsfd, const char *dest, const struct light_mount_opts *o,
-                                struct zone_err **err)
+                                bool cgroupns, bool userns, struct zone_err **err)
 {
         _cleanup_free_ char *info = NULL;
         int r = read_file_at(AT_FDCWD, "/proc/self/mountinfo", 4 << 20, &info, NULL);
@@ -118,7 +171,8 @@ static int mount_v1_hierarchies(int tmpfsfd, const char *dest, const struct ligh
                 if (strncmp(mountpoint, HOST_CGROUP_ROOT "/", strlen(HOST_CGROUP_ROOT) + 1) ||
                     strchr(++name, '/') || !*name)
                         continue;
-                r = mount_hierarchy(tmpfsfd, dest, name, fstype, superopts, o, err);
+                r = mount_hierarchy(tmpfsfd, dest, mountpoint, name, fstype, superopts, o, cgroupns,
+                                    userns, err);
                 if (r < 0)
                         return r;
         }
@@ -126,7 +180,8 @@ static int mount_v1_hierarchies(int tmpfsfd, const char *dest, const struct ligh
 }
 
 int light_mount_cgroup(int rootfd, const struct zone_spec_mount *m,
-                       const struct light_mount_opts *o, struct zone_err **err)
+                       const struct light_mount_opts *o, bool cgroupns, bool userns,
+                       struct zone_err **err)
 {
         const char *dest = m->destination;
         struct statfs sfs;
@@ -137,7 +192,9 @@ int light_mount_cgroup(int rootfd, const struct zone_spec_mount *m,
         if (destfd < 0)
                 return zone_err_wrap(err, "mount cgroup on %s", dest);
         if (sfs.f_type == CGROUP2_SUPER_MAGIC)
-                return light_mount_fs("cgroup2", "cgroup", o, destfd, dest, err);
+                return cgroupns
+                           ? light_mount_fs("cgroup2", "cgroup", o, destfd, dest, err)
+                           : bind_own_cgroup(HOST_CGROUP_ROOT, "", o, userns, destfd, dest, err);
 
         /* v1 or hybrid: a tmpfs holding one mount per hierarchy; it is made read-only last,
          * once populated, when the mount asks for "ro". */
@@ -152,7 +209,7 @@ int light_mount_cgroup(int rootfd, const struct zone_spec_mount *m,
         _cleanup_close_ int tmpfsfd = light_open_in_root(rootfd, dest, false, false, err);
         if (tmpfsfd < 0)
                 return zone_err_wrap(err, "mount cgroup on %s", dest);
-        r = mount_v1_hierarchies(tmpfsfd, dest, o, err);
+        r = mount_v1_hierarchies(tmpfsfd, dest, o, cgroupns, userns, err);
         if (r < 0)
                 return r;
         if (o->set & MS_RDONLY) {

@@ -2,6 +2,7 @@
 #include "light/mounts.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -378,6 +379,14 @@ static int set_propagation(int rootfd, const char *dest, const struct light_moun
         return 0;
 }
 
+static bool has_cgroupns(const struct zone_spec *spec)
+{
+        for (size_t i = 0; spec->has_linux && i < spec->linux.n_namespaces; i++)
+                if (spec->linux.namespaces[i].type == CLONE_NEWCGROUP)
+                        return true;
+        return false;
+}
+
 int light_mount_one(int rootfd, const struct zone_spec *spec, size_t i, bool userns,
                     struct zone_err **err)
 {
@@ -412,7 +421,7 @@ int light_mount_one(int rootfd, const struct zone_spec *spec, size_t i, bool use
         } else if (!type) {
                 r = zone_err_set(err, -EINVAL, "mounts[%zu]: no type for %s", i, dest);
         } else if (!strcmp(type, "cgroup")) {
-                r = light_mount_cgroup(rootfd, m, &o, err);
+                r = light_mount_cgroup(rootfd, m, &o, has_cgroupns(spec), userns, err);
         } else {
                 _cleanup_close_ int fd = light_open_in_root(rootfd, dest, true, false, err);
                 if (fd < 0) {

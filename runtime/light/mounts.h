@@ -38,9 +38,11 @@ int light_propagation_parse(const char *name, unsigned long *ret);
 int light_mount_one(int rootfd, const struct zone_spec *spec, size_t i, bool userns,
                     struct zone_err **err);
 
-/* The "cgroup" mount type: cgroup2, or a tmpfs holding the host's v1 hierarchies. */
+/* The "cgroup" mount type: cgroup2, or a tmpfs holding the host's v1 hierarchies. In a cgroup
+ * namespace each is mounted fresh; without one, the process's own cgroup of each is bound. */
 int light_mount_cgroup(int rootfd, const struct zone_spec_mount *m,
-                       const struct light_mount_opts *o, struct zone_err **err);
+                       const struct light_mount_opts *o, bool cgroupns, bool userns,
+                       struct zone_err **err);
 
 /* Mounts a fresh filesystem (fsopen) of type on the in-root fd destfd. `name` is used in
  * messages ("mount proc on /proc"). */

@@ -520,6 +520,23 @@ static bool link_is(const char *path, const char *target)
         return !strcmp(buf, target);
 }
 
+/* True when dir/cgroup.procs lists this process: the mount's root is our own cgroup. */
+static bool own_cgroup_at(const char *dir)
+{
+        char path[256], *text = NULL, pid[32];
+        snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+        if (read_file_at(AT_FDCWD, path, 1 << 20, &text, NULL) < 0)
+                return false;
+        snprintf(pid, sizeof(pid), "\n%d\n", (int)getpid());
+        size_t n = strlen(text) + 2;
+        char *framed = malloc(n + 1);
+        snprintf(framed, n + 1, "\n%s", text);
+        bool found = strstr(framed, pid) != NULL;
+        free(framed);
+        free(text);
+        return found;
+}
+
 struct scenario {
         struct bundle *b;
         struct zone_spec *spec;
@@ -617,6 +634,11 @@ static void full_child(void *arg, char *out, size_t size)
                 }
                 closedir(d);
                 CHECK(hierarchies > 0, "no cgroup hierarchy under /sys/fs/cgroup");
+                /* No cgroup namespace: each hierarchy shows only the process's own cgroup. */
+                CHECK(own_cgroup_at("/sys/fs/cgroup/memory"),
+                      "/sys/fs/cgroup/memory is not the process's own cgroup");
+                CHECK(own_cgroup_at("/sys/fs/cgroup/pids"),
+                      "/sys/fs/cgroup/pids is not the process's own cgroup");
         } else {
                 CHECK(host.f_type == CGROUP2_SUPER_MAGIC, "unexpected /sys/fs/cgroup type");
         }
@@ -707,12 +729,25 @@ static void readonly_root_child(void *arg, char *out, size_t size)
         struct scenario *s = arg;
         struct zone_err *err = NULL;
         CHECK(chdir(s->b->base) == 0, "chdir: %s", strerror(errno));
+        CHECK(unshare(CLONE_NEWCGROUP) == 0, "unshare cgroup: %s", strerror(errno));
         int r = light_rootfs_prepare(s->spec, &s->opts, &err);
         CHECK(r == 0, "prepare: %s", err ? err->msg : "?");
         r = light_rootfs_enter(s->spec, &s->opts, &err);
         CHECK(r == 0, "enter: %s", err ? err->msg : "?");
         CHECK(access("/bin/busybox", X_OK) == 0, "no /bin/busybox in the new root");
         CHECK(fs_is("/proc", PROC_SUPER_MAGIC), "/proc is not procfs");
+        /* In a cgroup namespace the fresh mounts' roots are the process's cgroups. */
+        struct statfs host;
+        CHECK(statfs("/sys/fs/cgroup", &host) == 0, "statfs /sys/fs/cgroup: %s", strerror(errno));
+        if (host.f_type == TMPFS_MAGIC) {
+                CHECK(fs_is("/sys/fs/cgroup/memory", CGROUP_SUPER_MAGIC),
+                      "/sys/fs/cgroup/memory is not a cgroup hierarchy");
+                CHECK(own_cgroup_at("/sys/fs/cgroup/memory"),
+                      "/sys/fs/cgroup/memory is not rooted at the process's cgroup");
+                CHECK(!read_only_dir("/sys/fs/cgroup"), "/sys/fs/cgroup should be writable");
+        } else {
+                CHECK(own_cgroup_at("/sys/fs/cgroup"), "/sys/fs/cgroup is not our cgroup");
+        }
         CHECK(read_only_dir("/"), "/ is writable");
         CHECK(read_only_dir("/etc"), "/etc is writable");
         CHECK(!read_only_dir("/run"), "/run (a tmpfs) should stay writable");
@@ -731,6 +766,10 @@ static void test_no_pivot_readonly_root(void **state)
         spec.linux.rootfs_propagation = strdup("rprivate");
         add_mount(&spec, "/proc", "proc", "proc", NULL);
         add_mount(&spec, "/run", "tmpfs", "tmpfs", NULL);
+        add_mount(&spec, "/sys/fs/cgroup", "cgroup", "cgroup", NULL);
+        struct zone_spec_namespace ns[] = {{.type = CLONE_NEWCGROUP}};
+        spec.linux.namespaces = ns;
+        spec.linux.n_namespaces = 1;
         struct scenario s = {
             .b = &b, .spec = &spec, .opts = {.rootfs = b.rootfs, .no_pivot = true}};
         assert_string_equal(run_in_mount_ns(readonly_root_child, &s), "ok");
