@@ -484,6 +484,22 @@ static void drop_bundle(struct bundle *b)
         assert_false(host_mountinfo_mentions(b->evil_name));
 }
 
+static int setup_bundle(void **state)
+{
+        struct bundle *b = calloc(1, sizeof(*b));
+        assert_non_null(b);
+        make_bundle(b);
+        *state = b;
+        return 0;
+}
+
+static int teardown_bundle(void **state)
+{
+        drop_bundle(*state);
+        free(*state);
+        return 0;
+}
+
 static bool fs_is(const char *path, long magic)
 {
         struct statfs s;
@@ -672,9 +688,8 @@ static void free_spec(struct zone_spec *spec)
 
 static void test_prepare_enter(void **state)
 {
-        (void)state;
-        struct bundle b;
-        make_bundle(&b);
+        /* The bundle comes from setup and goes in teardown, even when a check fails. */
+        struct bundle b = *(struct bundle *)*state;
         struct zone_spec spec = {0};
         spec.has_linux = true;
         const char *dev[] = {"nosuid", "strictatime", "mode=755", "size=65536k", NULL};
@@ -757,9 +772,8 @@ static void readonly_root_child(void *arg, char *out, size_t size)
 
 static void test_no_pivot_readonly_root(void **state)
 {
-        (void)state;
-        struct bundle b;
-        make_bundle(&b);
+        /* The bundle comes from setup and goes in teardown, even when a check fails. */
+        struct bundle b = *(struct bundle *)*state;
         struct zone_spec spec = {0};
         spec.root.readonly = true;
         spec.has_linux = true;
@@ -831,9 +845,8 @@ static void userns_child(void *arg, char *out, size_t size)
 
 static void test_userns(void **state)
 {
-        (void)state;
-        struct bundle b;
-        make_bundle(&b);
+        /* The bundle comes from setup and goes in teardown, even when a check fails. */
+        struct bundle b = *(struct bundle *)*state;
         struct zone_spec spec = {0};
         spec.has_linux = true;
         const char *dev[] = {"nosuid", "mode=755", NULL};
@@ -871,9 +884,11 @@ static void expect_prepare_error(const char *propagation, const char *dest, cons
         if (dest)
                 add_mount(&spec, dest, type, source, options);
         struct scenario s = {.b = &b, .spec = &spec, .opts = {.rootfs = b.rootfs}};
-        assert_string_equal(run_in_mount_ns(error_child, &s), want);
+        char *got = strdup(run_in_mount_ns(error_child, &s));
         free_spec(&spec);
         drop_bundle(&b);
+        assert_string_equal(got, want);
+        free(got);
 }
 
 static void test_prepare_errors(void **state)
@@ -921,9 +936,10 @@ int main(void)
             cmocka_unit_test(test_mount_option_flags),
             cmocka_unit_test(test_mount_option_bind_propagation_data),
             cmocka_unit_test(test_mount_option_idmap_unsupported),
-            cmocka_unit_test(test_prepare_enter),
-            cmocka_unit_test(test_no_pivot_readonly_root),
-            cmocka_unit_test(test_userns),
+            cmocka_unit_test_setup_teardown(test_prepare_enter, setup_bundle, teardown_bundle),
+            cmocka_unit_test_setup_teardown(test_no_pivot_readonly_root, setup_bundle,
+                                            teardown_bundle),
+            cmocka_unit_test_setup_teardown(test_userns, setup_bundle, teardown_bundle),
             cmocka_unit_test(test_prepare_errors),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
