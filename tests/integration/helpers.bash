@@ -4,6 +4,7 @@
 # ($BUNDLE, $ROOTFS). teardown removes everything the test made and fails the test when a
 # process, mount or state entry was left behind.
 
+bats_require_minimum_version 1.5.0
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
