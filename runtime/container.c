@@ -319,6 +319,7 @@ int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, in
         struct zone_create_opts o = *opts;
         o.pid_file = pid_file;
         o.console_socket = console;
+        _cleanup_err_ struct zone_err *derr = NULL;
         sigset_t old;
         if (!opts->detach)
                 zone_supervise_block_signals(&old);
@@ -337,7 +338,6 @@ int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, in
         zone_entry_close(steal_pointer(&z.entry));
         int status = 0;
         r = zone_supervise(pid, z.tty_master, &status, err);
-        _cleanup_err_ struct zone_err *derr = NULL;
         if (zone_entry_open(store, id, &z.entry, &derr) >= 0)
                 destroy_loaded(&z, z.backend, &derr);
         if (derr)
