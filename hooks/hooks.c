@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -90,8 +91,12 @@ hook_child(const struct zone_spec_hook *hook, int stdin_fd, int errpipe)
         sigset_t none;
         sigemptyset(&none);
         int e = 0;
+        /* A hook's output is diagnostics: it goes to stderr, so it never mixes into what the
+         * runtime (or a foreground container) writes on stdout. */
+        bool have_stderr = fcntl(STDERR_FILENO, F_GETFD) >= 0;
         if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 || setsid() < 0 ||
             dup2(stdin_fd, STDIN_FILENO) < 0 ||
+            (have_stderr && dup2(STDERR_FILENO, STDOUT_FILENO) < 0) ||
             /* Everything but stdio closes at exec; errpipe must stay open until then. */
             syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
                 e = errno;

@@ -208,6 +208,36 @@ static void test_child_setup(void **ts)
         assert_int_equal(r, 0);
 }
 
+/* The hook's stdout and stderr both go to the runtime's stderr. */
+static void test_output_goes_to_stderr(void **ts)
+{
+        struct zone_err *err = NULL;
+        struct zone_spec_hook h = hook(script("talk.sh", "echo to-out\necho to-err >&2"));
+        int out = open(at("out"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        int errf = open(at("err"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(out >= 0 && errf >= 0);
+        fflush(stdout);
+        fflush(stderr);
+        int saved1 = dup(1), saved2 = dup(2);
+        assert_true(saved1 >= 0 && saved2 >= 0);
+        assert_int_equal(dup2(out, 1), 1);
+        assert_int_equal(dup2(errf, 2), 2);
+        int r = zone_hooks_run(ZONE_HOOK_POSTSTART, &h, 1, "{}", NULL, &err);
+        assert_int_equal(dup2(saved1, 1), 1);
+        assert_int_equal(dup2(saved2, 2), 2);
+        close(saved1);
+        close(saved2);
+        close(out);
+        close(errf);
+        assert_int_equal(r, 0);
+        char *got = slurp("out");
+        assert_string_equal(got, "");
+        free(got);
+        got = slurp("err");
+        assert_string_equal(got, "to-out\nto-err\n");
+        free(got);
+}
+
 static void test_failures(void **ts)
 {
         struct zone_err *err = NULL;
@@ -343,6 +373,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_state_on_stdin, setup, teardown),
             cmocka_unit_test_setup_teardown(test_args_env, setup, teardown),
             cmocka_unit_test_setup_teardown(test_child_setup, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_output_goes_to_stderr, setup, teardown),
             cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
             cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
             cmocka_unit_test_setup_teardown(test_order_and_failure_policy, setup, teardown),
