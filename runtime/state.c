@@ -194,8 +194,9 @@ int zone_entry_create(struct zone_store *store, const char *id, struct zone_entr
         }
         int fd = openat(store->fd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
-                return zone_err_sys(err, -errno, "open container directory %s/%s", store->path, id);
-        r = entry_lock(store, id, fd, ret, err);
+                r = zone_err_sys(err, -errno, "open container directory %s/%s", store->path, id);
+        else
+                r = entry_lock(store, id, fd, ret, err);
         /* Leave nothing behind, unless someone else already removed the directory (then the
          * name may belong to a newer container). */
         if (r < 0 && r != -ENOENT)
