@@ -183,11 +183,13 @@ static void test_child_setup(void **ts)
         assert_true(leak >= 3);
         char body[512];
         snprintf(body, sizeof(body),
+                 /* Builtins only until the masks are read: the shell blocks signals
+                  * around its own waits for children. */
+                 "while read -r k v; do case $k in SigBlk:|SigIgn:) echo \"$k $v\";; esac; "
+                 "done < /proc/$$/status > %%/sig\n"
                  "[ -e /proc/$$/fd/%d ] && exit 10\n"
                  "set -- $(cat /proc/$$/stat)\n"
                  "[ \"$6\" = \"$$\" ] || exit 11\n"
-                 "grep -q '^SigBlk:[[:space:]]*0*$' /proc/$$/status || exit 12\n"
-                 "grep -q '^SigIgn:[[:space:]]*0*$' /proc/$$/status || exit 13\n"
                  "exit 0",
                  leak);
         struct zone_spec_hook h = hook(script("setup.sh", body));
@@ -203,9 +205,16 @@ static void test_child_setup(void **ts)
         sigprocmask(SIG_SETMASK, &old, NULL);
         sigaction(SIGTERM, &old_term, NULL);
         close(leak);
-        if (err)
-                fail_msg("%s", err->msg);
+        if (err) {
+                char msg[512];
+                snprintf(msg, sizeof(msg), "%s", err->msg);
+                zone_err_free(err);
+                fail_msg("%s", msg);
+        }
         assert_int_equal(r, 0);
+        char *got = slurp("sig");
+        assert_string_equal(got, "SigBlk: 0000000000000000\nSigIgn: 0000000000000000\n");
+        free(got);
 }
 
 /* The hook's stdout and stderr both go to the runtime's stderr. */
