@@ -61,6 +61,8 @@ if [ "$run_integration" = 1 ]; then
 	export RECVTTY=${RECVTTY:-$(realpath "$build/tests/recvtty" 2>/dev/null)}
 	# Abort on the first UBSan finding too, so it fails the test that triggered it.
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+	# Bound every test, so one hung zone cannot stall the whole suite.
+	export BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-180}
 	if ! command -v "$ZONE_OCI" >/dev/null 2>&1; then
 		echo "== integration: runtime $ZONE_OCI not found"
 		failed=$((failed + 1))

@@ -90,7 +90,8 @@ zone_oci() {
 	case "${1:-}" in
 	create | run) echo "${!#}" >>"$TMP/ids" ;;
 	esac
-	"$ZONE_OCI" --root "$STATE" "$@"
+	# A hung runtime fails its test instead of stalling the suite.
+	timeout --foreground -k 5 "${ZONE_OCI_TIMEOUT:-60}" "$ZONE_OCI" --root "$STATE" "$@"
 }
 
 # zrun ARGS...: like `run zone_oci ARGS` but with stdio on files, so a zone that keeps the
