@@ -5,7 +5,7 @@ load helpers
 
 @test "stdin reaches the zone" {
 	args sh -c 'read line; echo "got:$line"'
-	run sh -c 'echo hello | "$ZONE_OCI" --root "$STATE" run "$0" 2>&1' "$ID"
+	run sh -c 'echo hello | "$0" --root "$1" run "$2" 2>&1' "$ZONE_OCI" "$STATE" "$ID"
 	echo "$ID" >>"$TMP/ids"
 	assert_success
 	assert_output got:hello
