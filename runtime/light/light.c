@@ -63,7 +63,14 @@ static int hooks_step(struct zone *z, struct zone_err **err)
         r = zone_state_oci_json(z->state, ZONE_STATUS_CREATED, z->spec, false, &created, err);
         if (r < 0)
                 return r;
-        r = light_sync_send(z->sync_fd, SYNC_HOOKS_DONE, created, strlen(created));
+        /* The zone's own hooks: createContainer sees "creating", startContainer "created". */
+        size_t a = strlen(creating), b = strlen(created);
+        _cleanup_free_ char *both = malloc(a + b + 2);
+        if (!both)
+                return zone_err_sys(err, -ENOMEM, "hooks");
+        memcpy(both, creating, a + 1);
+        memcpy(both + a + 1, created, b + 1);
+        r = light_sync_send(z->sync_fd, SYNC_HOOKS_DONE, both, a + b + 2);
         return r < 0 ? zone_err_sys(err, r, "send to zone process") : 0;
 }
 
@@ -191,7 +198,7 @@ out:
 
 static int light_start(struct zone *z, struct zone_err **err)
 {
-        if (z->sync_fd >= 0) {
+        if (z->run_now) {
                 int r = light_sync_send(z->sync_fd, SYNC_START, NULL, 0);
                 if (r < 0)
                         return zone_err_sys(err, r, "start zone process");
