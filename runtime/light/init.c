@@ -113,6 +113,21 @@ static int wait_for_start(int fifo_fd, int sync_fd, struct zone_err **err)
         }
 }
 
+/* A missing working directory is made, as runc does, inside the new root. */
+static int make_cwd(const char *cwd, struct zone_err **err)
+{
+        if (!cwd || access(cwd, F_OK) == 0)
+                return 0;
+        _cleanup_close_ int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return zone_err_sys(err, -errno, "open /");
+        int fd = light_open_in_root(root, cwd, true, false, err);
+        if (fd < 0)
+                return zone_err_wrap(err, "process.cwd");
+        close(fd);
+        return 0;
+}
+
 static int init_steps(const struct light_child *c, char **state_json, struct zone_err **err)
 {
         const struct zone *z = c->z;
@@ -166,8 +181,14 @@ static int init_steps(const struct light_child *c, char **state_json, struct zon
         if (r < 0)
                 return r;
 
+        /* Before the read-only paths cover /proc/sys: the host's /proc still shows the
+         * zone's namespaces to this process, since it lives in them. */
+        if ((r = light_apply_sysctl(spec, err)) < 0)
+                return r;
         r = light_rootfs_enter(spec, &ro, err);
         if (r < 0)
+                return r;
+        if ((r = make_cwd(spec->process.cwd, err)) < 0)
                 return r;
 
         if (spec->process.terminal) {
@@ -183,11 +204,13 @@ static int init_steps(const struct light_child *c, char **state_json, struct zon
 
         if (zone_spec_namespace(spec, CLONE_NEWUTS) && (r = light_set_names(spec, err)) < 0)
                 return r;
-        if ((r = light_apply_sysctl(spec, err)) < 0)
-                return r;
         if (spec->linux.has_personality && (r = light_apply_personality(spec, err)) < 0)
                 return r;
-        return light_process_apply(&spec->process, err);
+        if ((r = light_process_apply(&spec->process, err)) < 0)
+                return r;
+        /* A missing program fails create, not a later start nobody waits for. */
+        _cleanup_free_ char *path = NULL;
+        return light_process_lookup(&spec->process, &path, err);
 }
 
 _Noreturn void light_init_main(const struct light_child *c)
@@ -226,8 +249,9 @@ _Noreturn void light_init_main(const struct light_child *c)
         if (r >= 0)
                 r = light_process_exec(&z->spec->process, &err);
         /* After SYNC_CREATED the creator may be gone; the error then goes to the log. */
-        light_sync_send_error(c->sync_fd, err);
-        zone_log(&z->ctx->log, ZONE_LOG_ERROR, "%s", err ? err->msg : "zone process failed");
+        if (light_sync_send_error(c->sync_fd, err) < 0)
+                zone_log(&z->ctx->log, ZONE_LOG_ERROR, "%s",
+                         err ? err->msg : "zone process failed");
         _exit(127);
 }
 

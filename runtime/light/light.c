@@ -77,8 +77,16 @@ static int hooks_step(struct zone *z, struct zone_err **err)
 static int light_create(struct zone *z, struct zone_err **err)
 {
         const struct zone_spec *spec = z->spec;
+        /* Everything that can be refused without doing anything is refused first. */
+        int r = light_process_validate(&spec->process, err);
+        if (r >= 0)
+                r = light_sysctl_validate(spec, err);
+        if (r >= 0)
+                r = light_personality_validate(spec, err);
+        if (r < 0)
+                return r;
         struct light_ns_plan plan;
-        int r = light_ns_plan_make(spec, &plan, err);
+        r = light_ns_plan_make(spec, &plan, err);
         if (r < 0)
                 return r;
         _cleanup_close_ int console = -1, fifo = -1, pidfd = -1;
@@ -221,54 +229,61 @@ static int light_start(struct zone *z, struct zone_err **err)
         return 0;
 }
 
-/* The pid namespace inode of a process, or 0. */
-static ino_t pidns_of(pid_t pid)
+/* The inode of a namespace of a process ("pid", "mnt"), or 0. */
+static ino_t ns_of(pid_t pid, const char *kind)
 {
         char path[64];
         struct stat st;
-        snprintf(path, sizeof(path), "/proc/%d/ns/pid", (int)pid);
+        snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, kind);
         return stat(path, &st) < 0 ? 0 : st.st_ino;
 }
 
+/* A zone's processes are those in its own pid namespace or, sharing the host's, those in its
+ * own mount namespace (every light zone has one). */
 static int light_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
 {
         *ret = NULL;
         *ret_n = 0;
-        pid_t init = z->state->pid;
         if (zone_state_status(z->state) == ZONE_STATUS_STOPPED)
                 return 0;
-        ino_t ns = pidns_of(init);
-        bool own_ns = ns && ns != pidns_of(getpid());
+        const char *kind = "pid";
+        ino_t ns = ns_of(z->state->pid, kind);
+        if (ns == ns_of(getpid(), kind)) {
+                kind = "mnt";
+                ns = ns_of(z->state->pid, kind);
+                if (ns == ns_of(getpid(), kind))
+                        ns = 0;
+        }
         _cleanup_free_ pid_t *pids = NULL;
         size_t n = 0, cap = 0;
-        if (!own_ns) {
-                /* Without its own pid namespace a zone is its init (cgroups will say more). */
+        DIR *d = ns ? opendir("/proc") : NULL;
+        if (ns && !d)
+                return zone_err_sys(err, -errno, "open /proc");
+        struct dirent *de;
+        while (d && (de = readdir(d))) {
+                char *end;
+                long v = strtol(de->d_name, &end, 10);
+                if (*end || v <= 0 || ns_of((pid_t)v, kind) != ns)
+                        continue;
+                if (n == cap) {
+                        cap = cap ? cap * 2 : 16;
+                        pid_t *np = realloc(pids, cap * sizeof(pid_t));
+                        if (!np) {
+                                closedir(d);
+                                return zone_err_sys(err, -ENOMEM, "list processes");
+                        }
+                        pids = np;
+                }
+                pids[n++] = (pid_t)v;
+        }
+        if (d)
+                closedir(d);
+        if (n == 0) {
+                /* A zone in the host's namespaces (a joined mount namespace): its init. */
                 pids = malloc(sizeof(pid_t));
                 if (!pids)
                         return zone_err_sys(err, -ENOMEM, "list processes");
-                pids[n++] = init;
-        } else {
-                DIR *d = opendir("/proc");
-                if (!d)
-                        return zone_err_sys(err, -errno, "open /proc");
-                struct dirent *de;
-                while ((de = readdir(d))) {
-                        char *end;
-                        long v = strtol(de->d_name, &end, 10);
-                        if (*end || v <= 0 || pidns_of((pid_t)v) != ns)
-                                continue;
-                        if (n == cap) {
-                                cap = cap ? cap * 2 : 16;
-                                pid_t *np = realloc(pids, cap * sizeof(pid_t));
-                                if (!np) {
-                                        closedir(d);
-                                        return zone_err_sys(err, -ENOMEM, "list processes");
-                                }
-                                pids = np;
-                        }
-                        pids[n++] = (pid_t)v;
-                }
-                closedir(d);
+                pids[n++] = z->state->pid;
         }
         *ret = steal_pointer(&pids);
         *ret_n = n;

@@ -41,16 +41,26 @@ static bool dev_is_host_bind(const struct zone_spec *spec)
         return false;
 }
 
+/* linux.rootfsPropagation as mount flags (0 when not given). */
+static int root_propagation(const struct zone_spec *spec, unsigned long *ret, struct zone_err **err)
+{
+        const char *name = spec->has_linux ? spec->linux.rootfs_propagation : NULL;
+        *ret = 0;
+        if (name && *name && light_propagation_parse(name, ret) < 0)
+                return zone_err_set(err, -EINVAL,
+                                    "linux.rootfsPropagation: unknown propagation \"%s\"", name);
+        return 0;
+}
+
 int light_rootfs_prepare(const struct zone_spec *spec, const struct light_rootfs_opts *opts,
                          struct zone_err **err)
 {
         if (!opts->rootfs || opts->rootfs[0] != '/')
                 return zone_err_set(err, -EINVAL, "rootfs path must be absolute");
         unsigned long propagation = 0;
-        const char *prop_name = spec->has_linux ? spec->linux.rootfs_propagation : NULL;
-        if (prop_name && *prop_name && light_propagation_parse(prop_name, &propagation) < 0)
-                return zone_err_set(
-                    err, -EINVAL, "linux.rootfsPropagation: unknown propagation \"%s\"", prop_name);
+        int r = root_propagation(spec, &propagation, err);
+        if (r < 0)
+                return r;
 
         /* Nothing done from here on may propagate back to the host. */
         if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
@@ -58,13 +68,10 @@ int light_rootfs_prepare(const struct zone_spec *spec, const struct light_rootfs
         /* pivot_root needs the new root to be a mount point. */
         if (mount(opts->rootfs, opts->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
                 return zone_err_sys(err, -errno, "bind rootfs %s onto itself", opts->rootfs);
-        if (propagation && mount(NULL, opts->rootfs, NULL, propagation, NULL) < 0)
-                return zone_err_sys(err, -errno, "make rootfs %s %s", opts->rootfs, prop_name);
 
         _cleanup_close_ int rootfd = open(opts->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return zone_err_sys(err, -errno, "open rootfs %s", opts->rootfs);
-        int r;
         for (size_t i = 0; i < spec->n_mounts; i++)
                 if ((r = light_mount_one(rootfd, spec, i, opts->userns, err)) < 0)
                         return r;
@@ -190,6 +197,14 @@ int light_rootfs_enter(const struct zone_spec *spec, const struct light_rootfs_o
         }
         if (chdir("/") < 0)
                 return zone_err_sys(err, -errno, "chdir /");
+        /* The zone's root propagation is set on the new root only once it is the root:
+         * pivot_root refuses a shared new root, and the host side stays a slave. */
+        unsigned long propagation = 0;
+        if ((r = root_propagation(spec, &propagation, err)) < 0)
+                return r;
+        if (propagation && mount(NULL, "/", NULL, propagation, NULL) < 0)
+                return zone_err_sys(err, -errno, "linux.rootfsPropagation: make / %s",
+                                    spec->linux.rootfs_propagation);
 
         _cleanup_close_ int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)

@@ -39,10 +39,10 @@ int light_sync_send_fd(int fd, enum light_sync type, int passed_fd)
         return send_msg(fd, type, 0, NULL, 0, passed_fd);
 }
 
-void light_sync_send_error(int fd, const struct zone_err *err)
+int light_sync_send_error(int fd, const struct zone_err *err)
 {
         const char *msg = err ? err->msg : "zone process failed";
-        (void)send_msg(fd, SYNC_ERROR, err ? err->code : -EIO, msg, strlen(msg), -1);
+        return send_msg(fd, SYNC_ERROR, err ? err->code : -EIO, msg, strlen(msg), -1);
 }
 
 int light_sync_recv(int fd, enum light_sync want, char **ret_data, int *ret_fd,

@@ -21,8 +21,9 @@ enum light_sync {
 
 int light_sync_send(int fd, enum light_sync type, const void *data, size_t len);
 int light_sync_send_fd(int fd, enum light_sync type, int passed_fd);
-/* Sends err (code and message); used by the zone's process before it exits. */
-void light_sync_send_error(int fd, const struct zone_err *err);
+/* Sends err (code and message); used by the zone's process before it exits. Fails when the
+ * creator is gone. */
+int light_sync_send_error(int fd, const struct zone_err *err);
 /* Receives one message, which must be of type `want`: an SYNC_ERROR becomes *err, a closed
  * channel becomes "zone process exited during setup". *ret_data (may be NULL) gets the
  * NUL-terminated payload; *ret_fd (may be NULL) a passed fd. */
