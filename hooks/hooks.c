@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -84,10 +85,9 @@ static ssize_t write_no_sigpipe(int fd, const void *buf, size_t len)
 static void __attribute__((noreturn))
 hook_child(const struct zone_spec_hook *hook, int stdin_fd, int errpipe)
 {
-        struct sigaction dfl = {.sa_handler = SIG_DFL};
-        sigemptyset(&dfl.sa_mask);
-        for (int sig = 1; sig < NSIG; sig++)
-                (void)sigaction(sig, &dfl, NULL); /* fails harmlessly for KILL, STOP, reserved */
+        reset_signal_dispositions();
+        /* A hook never outlives the runtime that runs it. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
         sigset_t none;
         sigemptyset(&none);
         int e = 0;

@@ -412,6 +412,18 @@ int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct z
                                          id);
                 else
                         r = destroy_loaded(&z, b, err);
+        } else if (r == -ENOENT && force && store) {
+                /* --force also clears what a creator killed half-way left (a directory with
+                 * no state; its process died with it), and a zone that is already gone is
+                 * no error, as in runc. */
+                struct zone_entry *e = NULL;
+                if (err) {
+                        zone_err_free(*err);
+                        *err = NULL;
+                }
+                r = 0;
+                if (zone_entry_open(store, id, &e, NULL) >= 0)
+                        r = zone_entry_remove(e, err);
         }
         zone_done(&z);
         zone_store_close(store);

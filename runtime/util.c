@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 
 size_t strv_length(char *const *v)
 {
@@ -205,4 +208,20 @@ int recv_fd(int sock, int *ret_fd, void *data, size_t len)
                 if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
                         memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
         return (int)n;
+}
+
+/* The kernel's struct sigaction for rt_sigaction (not glibc's). */
+struct kernel_sigaction {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        uint64_t mask;
+};
+
+void reset_signal_dispositions(void)
+{
+        struct kernel_sigaction dfl = {.handler = SIG_DFL};
+        for (int sig = 1; sig <= 64; sig++)
+                if (sig != SIGKILL && sig != SIGSTOP)
+                        syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
 }

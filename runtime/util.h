@@ -70,3 +70,7 @@ int write_full(int fd, const void *buf, size_t len);
  * possible) with *ret_fd the fd or -1, or -errno (-EPIPE at end of stream). */
 int send_fd(int sock, int fd, const void *data, size_t len);
 int recv_fd(int sock, int *ret_fd, void *data, size_t len);
+
+/* Every signal back to SIG_DFL, including the realtime ones glibc reserves for itself (which
+ * sigaction() refuses to touch but an ignored disposition of which is inherited across exec). */
+void reset_signal_dispositions(void);

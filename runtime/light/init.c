@@ -63,9 +63,7 @@ static void reset_signals(void)
         sigset_t all;
         sigemptyset(&all);
         sigprocmask(SIG_SETMASK, &all, NULL);
-        for (int s = 1; s < NSIG; s++)
-                if (s != SIGKILL && s != SIGSTOP)
-                        signal(s, SIG_DFL);
+        reset_signal_dispositions();
 }
 
 static int setup_terminal(const struct zone_spec_process *p, int console_fd, int sync_fd,

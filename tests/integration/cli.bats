@@ -85,3 +85,29 @@ load helpers
 		jq -e . <<<"$l" >/dev/null || fail "not JSON: $l"
 	done <"$TMP/log.json"
 }
+
+@test "delete --force of an id that does not exist succeeds, as in runc" {
+	zrun delete --force "zt-none-$U"
+	assert_success
+	zrun delete "zt-none-$U"
+	assert_one_line_error
+	assert_stderr_matches "does not exist"
+}
+
+@test "delete --force clears a zone whose runtime was killed during create" {
+	# A prestart hook holds create half-way; then the runtime is SIGKILLed. Its zone process
+	# and its hook must die with it, and delete --force must remove what is left.
+	cfg '.hooks.prestart = [{"path":"/bin/sleep","args":["sleep","30"]}]'
+	echo "$ID" >>"$TMP/ids"
+	"$ZONE_OCI" --root "$STATE" create "$ID" </dev/null >/dev/null 2>&1 &
+	rt=$!
+	register_pid "$rt"
+	wait_for test -d "$STATE/$ID"
+	wait_for test -n "$(pgrep -f -P "$rt" 'sleep 30')"
+	kill -9 "$rt"
+	wait "$rt" || true
+	zrun delete --force "$ID"
+	assert_success
+	[ ! -e "$STATE/$ID" ]
+	wait_for test -z "$(procs_in_tmp)"
+}
