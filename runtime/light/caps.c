@@ -68,24 +68,27 @@ static bool capset_has(const struct light_capset *s, cap_value_t v)
         return false;
 }
 
-/* The kernel would refuse these with a bare EPERM at capset or at the ambient raise; say
- * which capability is wrong instead. */
-static int check_consistent(const struct light_caps *c, struct zone_err **err)
+/* The kernel would refuse an effective capability outside the permitted set with a bare EPERM
+ * at capset: say which one is wrong instead. An ambient capability outside the permitted and
+ * inheritable sets cannot be raised; like runc, it is left out rather than failing the zone
+ * (runc's own default config asks for such ones). */
+static int check_consistent(struct light_caps *c, struct zone_err **err)
 {
         const struct light_capset *prm = &c->set[LIGHT_CAP_PERMITTED];
         const struct light_capset *inh = &c->set[LIGHT_CAP_INHERITABLE];
         const struct light_capset *eff = &c->set[LIGHT_CAP_EFFECTIVE];
-        const struct light_capset *amb = &c->set[LIGHT_CAP_AMBIENT];
+        struct light_capset *amb = &c->set[LIGHT_CAP_AMBIENT];
         for (size_t i = 0; i < eff->n; i++)
                 if (!capset_has(prm, eff->values[i]))
                         return zone_err_set(err, -EINVAL, "%s: %s is not in the permitted set",
                                             kind_field[LIGHT_CAP_EFFECTIVE], eff->names[i]);
+        size_t kept = 0;
         for (size_t i = 0; i < amb->n; i++)
-                if (!capset_has(prm, amb->values[i]) || !capset_has(inh, amb->values[i]))
-                        return zone_err_set(err, -EINVAL,
-                                            "%s: %s must also be in the permitted and "
-                                            "inheritable sets",
-                                            kind_field[LIGHT_CAP_AMBIENT], amb->names[i]);
+                if (capset_has(prm, amb->values[i]) && capset_has(inh, amb->values[i])) {
+                        amb->values[kept] = amb->values[i];
+                        amb->names[kept++] = amb->names[i];
+                }
+        amb->n = kept;
         return 0;
 }
 

@@ -177,3 +177,12 @@ load helpers
 	zrun exec "$ID" sh -c 'exit 42'
 	[ "$status" -eq 42 ]
 }
+
+@test "an ambient capability that is not inheritable is left out, as in runc" {
+	# runc's own default config asks for ambient capabilities with no inheritable set.
+	cfg '.process.capabilities.ambient = ["CAP_KILL"] | .process.capabilities.inheritable = []'
+	args sh -c 'grep CapAmb /proc/self/status'
+	zrun run "$ID"
+	assert_success
+	assert_output --regexp 'CapAmb:[[:space:]]+0000000000000000'
+}
