@@ -13,12 +13,14 @@ static inline void freep(void *p)
         free(*(void **)p);
 }
 
+/* Closes *fd if open and marks it closed, so calling it twice is harmless. */
 static inline void closep(int *fd)
 {
         if (*fd >= 0) {
                 int saved = errno;
                 close(*fd);
                 errno = saved;
+                *fd = -1;
         }
 }
 

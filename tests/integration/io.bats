@@ -65,3 +65,15 @@ start_recvtty() {
 	assert_line --index 0 isatty=1
 	assert_line exec-tty
 }
+
+@test "terminal without a console socket: run relays the zone's pty in the foreground" {
+	command -v script >/dev/null || skip "no script(1) to provide a terminal"
+	cfg '.process.terminal = true'
+	args sh -c 'tty; echo relayed'
+	echo "$ID" >>"$TMP/ids"
+	# script(1) gives the runtime a terminal of its own; the zone gets a pty from its devpts.
+	run bash -c 'sleep 1 | script -qec "$0 --root $1 run $2" /dev/null' "$ZONE_OCI" "$STATE" "$ID"
+	assert_success
+	assert_line --regexp '^/dev/pts/[0-9]+'
+	assert_line --partial relayed
+}
