@@ -19,15 +19,15 @@ struct zone {
         struct zone_spec *spec;
         struct zone_entry *entry; /* the locked state directory */
         struct zone_state *state;
-        const char *bundle;       /* absolute */
-        char *rootfs;             /* absolute, resolved */
+        const char *bundle; /* absolute */
+        char *rootfs;       /* absolute, resolved */
         const char *console_socket;
         int preserve_fds;
         bool no_pivot;
-        bool run_now;             /* run: no exec fifo, started by the creator directly */
-        int sync_fd;              /* creator <-> zone process while creating (backend's) */
-        int pidfd;                /* of state->pid, while the creator holds it */
-        int tty_master;           /* run without console socket: the terminal to relay */
+        bool run_now;   /* run: no exec fifo, started by the creator directly */
+        int sync_fd;    /* creator <-> zone process while creating (backend's) */
+        int pidfd;      /* of state->pid, while the creator holds it */
+        int tty_master; /* run without console socket: the terminal to relay */
 };
 
 struct zone_backend {

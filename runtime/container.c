@@ -179,8 +179,8 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
         z->state->rootfs = strdup(z->rootfs);
         z->state->created = zone_now_rfc3339();
         z->state->owner = strdup("");
-        z->state->cgroup_path = z->spec->linux.cgroups_path ? strdup(z->spec->linux.cgroups_path)
-                                                            : NULL;
+        z->state->cgroup_path =
+            z->spec->linux.cgroups_path ? strdup(z->spec->linux.cgroups_path) : NULL;
         if (!z->state->id || !z->state->type || !z->state->bundle || !z->state->rootfs ||
             !z->state->created || !z->state->owner) {
                 r = zone_err_sys(err, -ENOMEM, "create");
@@ -265,8 +265,8 @@ int zone_start(const struct zone_ctx *ctx, const char *id, struct zone_err **err
                         r = -EINVAL;
                 else if (st != ZONE_STATUS_CREATED)
                         r = zone_err_set(err, -EINVAL,
-                                         "container \"%s\" is %s, not created: cannot start it",
-                                         id, zone_status_name(st));
+                                         "container \"%s\" is %s, not created: cannot start it", id,
+                                         zone_status_name(st));
                 else
                         r = start_loaded(&z, b, err);
         }
@@ -472,8 +472,8 @@ int zone_exec(const struct zone_ctx *ctx, const struct zone_exec_opts *opts, int
         return r;
 }
 
-int zone_config_process(const struct zone_ctx *ctx, const char *id,
-                        struct zone_spec_process **ret, struct zone_err **err)
+int zone_config_process(const struct zone_ctx *ctx, const char *id, struct zone_spec_process **ret,
+                        struct zone_err **err)
 {
         struct zone_store *store = NULL;
         struct zone z;

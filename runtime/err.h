@@ -5,18 +5,19 @@
 #include <stdarg.h>
 
 struct zone_err {
-        int code;     /* negative errno */
-        char msg[];   /* "mount proc on /x/rootfs/proc: EPERM" */
+        int code;   /* negative errno */
+        char msg[]; /* "mount proc on /x/rootfs/proc: EPERM" */
 };
 
 /* Sets *err (if err and *err is NULL) from a printf format; returns code (a negative errno). */
 int zone_err_set(struct zone_err **err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Like zone_err_set, and appends ": ENAME" for code (e.g. ": EPERM"). */
 int zone_err_sys(struct zone_err **err, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Prefixes context to an existing error ("create abc: " + old). Returns the error's code. */
-int zone_err_wrap(struct zone_err **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int zone_err_wrap(struct zone_err **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void zone_err_free(struct zone_err *err);
 static inline void zone_err_freep(struct zone_err **e)
 {

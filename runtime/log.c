@@ -50,7 +50,8 @@ void zone_log(const struct zone_log *log, enum zone_log_level level, const char 
         if (log->json) {
                 char esc[6144];
                 json_escape(msg, esc, sizeof(esc));
-                n = snprintf(line, sizeof(line), "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
+                n = snprintf(line, sizeof(line),
+                             "{\"level\":\"%s\",\"msg\":\"%s\",\"time\":\"%s\"}\n",
                              level_names[level], esc, when);
         } else {
                 n = snprintf(line, sizeof(line), "%s %s: %s\n", when, level_names[level], msg);

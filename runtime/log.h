@@ -13,6 +13,6 @@ struct zone_log {
 };
 
 void zone_log(const struct zone_log *log, enum zone_log_level level, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 #define zone_debug(log, ...) zone_log((log), ZONE_LOG_DEBUG, __VA_ARGS__)
 #define zone_warn(log, ...)  zone_log((log), ZONE_LOG_WARN, __VA_ARGS__)

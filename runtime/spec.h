@@ -20,8 +20,8 @@ struct zone_kv {
 
 struct zone_spec_mount {
         char *destination;
-        char *type;    /* may be NULL */
-        char *source;  /* may be NULL */
+        char *type;     /* may be NULL */
+        char *source;   /* may be NULL */
         char **options; /* may be NULL */
 };
 
@@ -98,7 +98,7 @@ struct zone_spec_idmap {
 
 struct zone_spec_device {
         char *path;
-        char type; /* 'c', 'b', 'u' or 'p' */
+        char type;            /* 'c', 'b', 'u' or 'p' */
         int64_t major, minor; /* -1 when absent (only for 'p') */
         bool has_file_mode, has_uid, has_gid;
         mode_t file_mode;
@@ -148,15 +148,15 @@ struct zone_spec_resources {
         size_t n_devices;
         struct {
                 bool has_limit, has_reservation, has_swap, has_kernel, has_kernel_tcp,
-                        has_swappiness, has_disable_oom_killer, has_use_hierarchy,
-                        has_check_before_update;
+                    has_swappiness, has_disable_oom_killer, has_use_hierarchy,
+                    has_check_before_update;
                 int64_t limit, reservation, swap, kernel, kernel_tcp;
                 uint64_t swappiness;
                 bool disable_oom_killer, use_hierarchy, check_before_update;
         } memory;
         struct {
                 bool has_shares, has_quota, has_burst, has_period, has_realtime_runtime,
-                        has_realtime_period, has_idle;
+                    has_realtime_period, has_idle;
                 uint64_t shares, period, realtime_period, burst;
                 int64_t quota, realtime_runtime, idle;
                 char *cpus, *mems;
@@ -171,9 +171,9 @@ struct zone_spec_resources {
                 struct zone_spec_weight_device *weight_devices;
                 size_t n_weight_devices;
                 struct zone_spec_throttle_device *throttle_read_bps, *throttle_write_bps,
-                        *throttle_read_iops, *throttle_write_iops;
+                    *throttle_read_iops, *throttle_write_iops;
                 size_t n_throttle_read_bps, n_throttle_write_bps, n_throttle_read_iops,
-                        n_throttle_write_iops;
+                    n_throttle_write_iops;
         } block_io;
         struct zone_spec_hugepage_limit *hugepage_limits;
         size_t n_hugepage_limits;

@@ -14,24 +14,29 @@ struct zone_spec;
 /* A container id is a directory name in the store, so it is bounded by NAME_MAX. */
 #define ZONE_ID_MAX 255
 
-enum zone_status { ZONE_STATUS_CREATING, ZONE_STATUS_CREATED, ZONE_STATUS_RUNNING,
-                   ZONE_STATUS_PAUSED, ZONE_STATUS_STOPPED };
+enum zone_status {
+        ZONE_STATUS_CREATING,
+        ZONE_STATUS_CREATED,
+        ZONE_STATUS_RUNNING,
+        ZONE_STATUS_PAUSED,
+        ZONE_STATUS_STOPPED
+};
 
 struct zone_state {
         char *id;
-        char *type;        /* backend name: "light" */
-        pid_t pid;         /* container init on the host, 0 before it exists */
+        char *type;         /* backend name: "light" */
+        pid_t pid;          /* container init on the host, 0 before it exists */
         uint64_t pid_start; /* start time of pid (/proc/PID/stat field 22), guards pid reuse */
-        char *bundle;      /* absolute */
-        char *rootfs;      /* absolute */
-        char *created;     /* RFC 3339, UTC */
-        bool started;      /* `start` released the process */
-        char *owner;       /* "" for root */
-        char *cgroup_path; /* may be NULL */
+        char *bundle;       /* absolute */
+        char *rootfs;       /* absolute */
+        char *created;      /* RFC 3339, UTC */
+        bool started;       /* `start` released the process */
+        char *owner;        /* "" for root */
+        char *cgroup_path;  /* may be NULL */
 };
 
-struct zone_store;  /* an open root directory */
-struct zone_entry;  /* one container's directory, locked */
+struct zone_store; /* an open root directory */
+struct zone_entry; /* one container's directory, locked */
 
 int zone_store_open(const char *root, struct zone_store **ret, struct zone_err **err);
 void zone_store_close(struct zone_store *store);
@@ -74,6 +79,7 @@ const char *zone_status_name(enum zone_status status);
 uint64_t zone_pid_start_time(pid_t pid);
 /* The OCI state document (`state` output and hooks' stdin), pretty or compact. */
 int zone_state_oci_json(const struct zone_state *state, enum zone_status status,
-                        const struct zone_spec *spec, bool pretty, char **ret, struct zone_err **err);
+                        const struct zone_spec *spec, bool pretty, char **ret,
+                        struct zone_err **err);
 /* Current time in RFC 3339 with nanoseconds, UTC. */
 char *zone_now_rfc3339(void);

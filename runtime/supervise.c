@@ -86,10 +86,10 @@ int zone_supervise(pid_t pid, int tty_master, int *ret_status, struct zone_err *
         int status = 0;
         for (;;) {
                 struct pollfd p[4] = {
-                        {.fd = sfd, .events = POLLIN},
-                        {.fd = pidfd, .events = POLLIN},
-                        {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
-                        {.fd = out_open ? tty_master : -1, .events = POLLIN},
+                    {.fd = sfd, .events = POLLIN},
+                    {.fd = pidfd, .events = POLLIN},
+                    {.fd = in_open ? STDIN_FILENO : -1, .events = POLLIN},
+                    {.fd = out_open ? tty_master : -1, .events = POLLIN},
                 };
                 if (poll(p, 4, -1) < 0) {
                         if (errno == EINTR)
@@ -107,8 +107,8 @@ int zone_supervise(pid_t pid, int tty_master, int *ret_status, struct zone_err *
                                 if (si.ssi_signo == SIGWINCH && tty_master >= 0)
                                         copy_winsize(STDIN_FILENO, tty_master);
                                 else
-                                        syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo,
-                                                NULL, 0);
+                                        syscall(SYS_pidfd_send_signal, pidfd, si.ssi_signo, NULL,
+                                                0);
                         }
                 }
                 if (p[1].revents) {
@@ -118,12 +118,11 @@ int zone_supervise(pid_t pid, int tty_master, int *ret_status, struct zone_err *
                         siginfo_t info;
                         memset(&info, 0, sizeof(info));
                         if (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0) {
-                                status = zone_err_sys(err, -errno, "wait for process %d",
-                                                      (int)pid);
+                                status = zone_err_sys(err, -errno, "wait for process %d", (int)pid);
                                 break;
                         }
-                        *ret_status = info.si_code == CLD_EXITED ? info.si_status
-                                                                 : 128 + info.si_status;
+                        *ret_status =
+                            info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
                         break;
                 }
         }

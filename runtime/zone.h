@@ -56,8 +56,8 @@ int zone_exec(const struct zone_ctx *ctx, const struct zone_exec_opts *opts, int
               struct zone_err **err);
 /* The process a zone was created with (for exec's defaults); caller frees with
  * zone_spec_process_done + free. */
-int zone_config_process(const struct zone_ctx *ctx, const char *id,
-                        struct zone_spec_process **ret, struct zone_err **err);
+int zone_config_process(const struct zone_ctx *ctx, const char *id, struct zone_spec_process **ret,
+                        struct zone_err **err);
 
 struct zone_info {
         char *id;

@@ -76,8 +76,7 @@ int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv)
                 const char *val = eq ? eq + 1 : NULL;
                 if (o->kind != OPT_BOOL && !val) {
                         if (i + 1 >= argc) {
-                                fprintf(stderr, "zone-oci %s: --%s needs a value\n", cmd,
-                                        o->name);
+                                fprintf(stderr, "zone-oci %s: --%s needs a value\n", cmd, o->name);
                                 return -1;
                         }
                         val = argv[++i];
@@ -104,8 +103,8 @@ void cli_usage(const char *cmd, const char *usage, const struct opt *opts)
         for (const struct opt *o = opts; o && o->name; o++) {
                 char lhs[64];
                 snprintf(lhs, sizeof(lhs), "%s%c%s--%s%s", o->short_name ? "-" : "",
-                         o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
-                         o->name, o->kind == OPT_BOOL ? "" : " VALUE");
+                         o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+                         o->kind == OPT_BOOL ? "" : " VALUE");
                 printf("  %-32s %s\n", lhs, o->help);
         }
 }

@@ -13,19 +13,19 @@ struct create_args {
 static int parse(const char *cmd, struct create_args *a, int argc, char **argv, const char **id)
 {
         const struct opt opts[] = {
-                {"bundle", 'b', OPT_STRING, &a->bundle, "bundle directory (default: .)"},
-                {"console-socket", 0, OPT_STRING, &a->console_socket,
-                 "unix socket that receives the terminal's master fd"},
-                {"pid-file", 0, OPT_STRING, &a->pid_file, "write the zone's pid to this file"},
-                {"preserve-fds", 0, OPT_INT, &a->preserve_fds,
-                 "pass this many fds after stdio (3, 4, ...) to the zone"},
-                {"no-pivot", 0, OPT_BOOL, &a->no_pivot, "enter the root with chroot, not pivot_root"},
-                {"no-new-keyring", 0, OPT_BOOL, &a->no_new_keyring,
-                 "keep the caller's session keyring"},
-                {"detach", 'd', OPT_BOOL, &a->detach, "run: return once the zone runs"},
-                {"keep", 0, OPT_BOOL, &a->keep, "run: accepted for compatibility"},
-                {"help", 'h', OPT_BOOL, &a->help, "this help"},
-                {0},
+            {"bundle", 'b', OPT_STRING, &a->bundle, "bundle directory (default: .)"},
+            {"console-socket", 0, OPT_STRING, &a->console_socket,
+             "unix socket that receives the terminal's master fd"},
+            {"pid-file", 0, OPT_STRING, &a->pid_file, "write the zone's pid to this file"},
+            {"preserve-fds", 0, OPT_INT, &a->preserve_fds,
+             "pass this many fds after stdio (3, 4, ...) to the zone"},
+            {"no-pivot", 0, OPT_BOOL, &a->no_pivot, "enter the root with chroot, not pivot_root"},
+            {"no-new-keyring", 0, OPT_BOOL, &a->no_new_keyring,
+             "keep the caller's session keyring"},
+            {"detach", 'd', OPT_BOOL, &a->detach, "run: return once the zone runs"},
+            {"keep", 0, OPT_BOOL, &a->keep, "run: accepted for compatibility"},
+            {"help", 'h', OPT_BOOL, &a->help, "this help"},
+            {0},
         };
         int i = cli_parse(cmd, opts, argc, argv);
         if (i < 0)

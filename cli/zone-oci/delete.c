@@ -5,9 +5,9 @@ int cmd_delete(struct zone_ctx *ctx, int argc, char **argv)
 {
         bool help = false, force = false;
         const struct opt opts[] = {
-                {"force", 'f', OPT_BOOL, &force, "stop a running zone first"},
-                {"help", 'h', OPT_BOOL, &help, "this help"},
-                {0},
+            {"force", 'f', OPT_BOOL, &force, "stop a running zone first"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
         };
         int i = cli_parse("delete", opts, argc, argv);
         if (i < 0)

@@ -69,23 +69,23 @@ int cmd_exec(struct zone_ctx *ctx, int argc, char **argv)
         bool tty = false, detach = false, nnp = false, help = false;
         int preserve_fds = 0;
         const struct opt opts[] = {
-                {"process", 'p', OPT_STRING, &process_file, "process.json to run"},
-                {"tty", 't', OPT_BOOL, &tty, "allocate a terminal"},
-                {"cwd", 0, OPT_STRING, &cwd, "working directory in the zone"},
-                {"env", 'e', OPT_LIST, &env, "set K=V (repeatable)"},
-                {"user", 'u', OPT_STRING, &user, "UID[:GID]"},
-                {"additional-gids", 'g', OPT_LIST, &gids, "supplementary group (repeatable)"},
-                {"cap", 'c', OPT_LIST, &caps, "add a capability (repeatable)"},
-                {"no-new-privs", 0, OPT_BOOL, &nnp, "set no_new_privs"},
-                {"detach", 'd', OPT_BOOL, &detach, "do not wait for the process"},
-                {"pid-file", 0, OPT_STRING, &pid_file, "write the process's pid here"},
-                {"console-socket", 0, OPT_STRING, &console_socket,
-                 "unix socket that receives the terminal's master fd"},
-                {"preserve-fds", 0, OPT_INT, &preserve_fds, "pass fds 3 .. 3+N-1"},
-                {"apparmor", 0, OPT_STRING, &apparmor, "AppArmor profile"},
-                {"process-label", 0, OPT_STRING, &label, "SELinux label"},
-                {"help", 'h', OPT_BOOL, &help, "this help"},
-                {0},
+            {"process", 'p', OPT_STRING, &process_file, "process.json to run"},
+            {"tty", 't', OPT_BOOL, &tty, "allocate a terminal"},
+            {"cwd", 0, OPT_STRING, &cwd, "working directory in the zone"},
+            {"env", 'e', OPT_LIST, &env, "set K=V (repeatable)"},
+            {"user", 'u', OPT_STRING, &user, "UID[:GID]"},
+            {"additional-gids", 'g', OPT_LIST, &gids, "supplementary group (repeatable)"},
+            {"cap", 'c', OPT_LIST, &caps, "add a capability (repeatable)"},
+            {"no-new-privs", 0, OPT_BOOL, &nnp, "set no_new_privs"},
+            {"detach", 'd', OPT_BOOL, &detach, "do not wait for the process"},
+            {"pid-file", 0, OPT_STRING, &pid_file, "write the process's pid here"},
+            {"console-socket", 0, OPT_STRING, &console_socket,
+             "unix socket that receives the terminal's master fd"},
+            {"preserve-fds", 0, OPT_INT, &preserve_fds, "pass fds 3 .. 3+N-1"},
+            {"apparmor", 0, OPT_STRING, &apparmor, "AppArmor profile"},
+            {"process-label", 0, OPT_STRING, &label, "SELinux label"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
         };
         const char *usage = "[options] ID [CMD [ARGS...]]";
         int i = cli_parse("exec", opts, argc, argv);
@@ -105,8 +105,7 @@ int cmd_exec(struct zone_ctx *ctx, int argc, char **argv)
                 size_t len = 0;
                 r = read_file_at(AT_FDCWD, process_file, 16u << 20, &text, &len);
                 if (r < 0) {
-                        fprintf(stderr, "zone-oci: --process %s: %s\n", process_file,
-                                strerror(-r));
+                        fprintf(stderr, "zone-oci: --process %s: %s\n", process_file, strerror(-r));
                         return 1;
                 }
                 p = calloc(1, sizeof(*p));
@@ -147,8 +146,10 @@ int cmd_exec(struct zone_ctx *ctx, int argc, char **argv)
                         char *end;
                         unsigned long g = strtoul(gids[k], &end, 10);
                         if (*end || end == gids[k] || g > 0xfffffffful) {
-                                fprintf(stderr, "zone-oci: exec: --additional-gids: \"%s\" is "
-                                                "not a number\n", gids[k]);
+                                fprintf(stderr,
+                                        "zone-oci: exec: --additional-gids: \"%s\" is "
+                                        "not a number\n",
+                                        gids[k]);
                                 free(list);
                                 process_free(p);
                                 return 1;

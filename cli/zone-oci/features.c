@@ -41,18 +41,23 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
                 return cli_usage("features", "", opts), 0;
         if (cli_positionals("features", "", argc - i, 0, 0) < 0)
                 return 1;
-        static const char *const hooks[] = {"prestart",       "createRuntime", "createContainer",
-                                            "startContainer", "poststart",     "poststop",
+        static const char *const hooks[] = {"prestart",
+                                            "createRuntime",
+                                            "createContainer",
+                                            "startContainer",
+                                            "poststart",
+                                            "poststop",
                                             NULL};
         static const char *const mount_options[] = {
-                "async",   "atime",   "bind",      "dev",        "diratime",   "dirsync",
-                "exec",    "lazytime", "mand",     "noatime",    "nodev",      "nodiratime",
-                "noexec",  "nolazytime", "nomand", "norelatime", "nostrictatime", "nosuid",
-                "private", "rbind",   "relatime",  "remount",    "ro",         "rprivate",
-                "rshared", "rslave",  "runbindable", "rw",       "shared",     "slave",
-                "strictatime", "suid", "sync",     "unbindable", NULL};
-        static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network",
-                                                 "pid",    "time", "user",  "uts", NULL};
+            "async",       "atime",         "bind",     "dev",        "diratime",
+            "dirsync",     "exec",          "lazytime", "mand",       "noatime",
+            "nodev",       "nodiratime",    "noexec",   "nolazytime", "nomand",
+            "norelatime",  "nostrictatime", "nosuid",   "private",    "rbind",
+            "relatime",    "remount",       "ro",       "rprivate",   "rshared",
+            "rslave",      "runbindable",   "rw",       "shared",     "slave",
+            "strictatime", "suid",          "sync",     "unbindable", NULL};
+        static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
+                                                 "time",   "user", "uts",   NULL};
         yajl_gen g = yajl_gen_alloc(NULL);
         if (!g)
                 return 1;

@@ -34,9 +34,9 @@ int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
 {
         bool help = false, all = false;
         const struct opt opts[] = {
-                {"all", 'a', OPT_BOOL, &all, "signal every process of the zone"},
-                {"help", 'h', OPT_BOOL, &help, "this help"},
-                {0},
+            {"all", 'a', OPT_BOOL, &all, "signal every process of the zone"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
         };
         int i = cli_parse("kill", opts, argc, argv);
         if (i < 0)

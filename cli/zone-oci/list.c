@@ -47,10 +47,10 @@ int cmd_list(struct zone_ctx *ctx, int argc, char **argv)
         const char *format = "table";
         bool quiet = false, help = false;
         const struct opt opts[] = {
-                {"format", 'f', OPT_STRING, &format, "table or json"},
-                {"quiet", 'q', OPT_BOOL, &quiet, "print ids only"},
-                {"help", 'h', OPT_BOOL, &help, "this help"},
-                {0},
+            {"format", 'f', OPT_STRING, &format, "table or json"},
+            {"quiet", 'q', OPT_BOOL, &quiet, "print ids only"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
         };
         int i = cli_parse("list", opts, argc, argv);
         if (i < 0)

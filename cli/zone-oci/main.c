@@ -9,17 +9,17 @@
 #define ZONE_VERSION "0.1.0"
 
 static const struct cli_cmd commands[] = {
-        {"create", "create a zone from a bundle; it waits for start", cmd_create},
-        {"start", "start the program of a created zone", cmd_start},
-        {"run", "create and start a zone, wait for it (or --detach)", cmd_run},
-        {"state", "print the OCI state of a zone", cmd_state},
-        {"kill", "send a signal to a zone's process (or all with --all)", cmd_kill},
-        {"delete", "remove a zone (--force: stop it first)", cmd_delete},
-        {"exec", "run one more process in a zone", cmd_exec},
-        {"list", "list zones", cmd_list},
-        {"ps", "list the processes of a zone", cmd_ps},
-        {"spec", "write a default config.json", cmd_spec},
-        {"features", "print the features this runtime supports (JSON)", cmd_features},
+    {"create", "create a zone from a bundle; it waits for start", cmd_create},
+    {"start", "start the program of a created zone", cmd_start},
+    {"run", "create and start a zone, wait for it (or --detach)", cmd_run},
+    {"state", "print the OCI state of a zone", cmd_state},
+    {"kill", "send a signal to a zone's process (or all with --all)", cmd_kill},
+    {"delete", "remove a zone (--force: stop it first)", cmd_delete},
+    {"exec", "run one more process in a zone", cmd_exec},
+    {"list", "list zones", cmd_list},
+    {"ps", "list the processes of a zone", cmd_ps},
+    {"spec", "write a default config.json", cmd_spec},
+    {"features", "print the features this runtime supports (JSON)", cmd_features},
 };
 
 static void usage(void)
@@ -42,16 +42,16 @@ int main(int argc, char **argv)
         const char *criu = NULL;
         bool debug = false, systemd_cgroup = false, help = false, version = false;
         const struct opt global[] = {
-                {"root", 0, OPT_STRING, &root, ""},
-                {"log", 0, OPT_STRING, &log_path, ""},
-                {"log-format", 0, OPT_STRING, &log_format, ""},
-                {"debug", 0, OPT_BOOL, &debug, ""},
-                {"systemd-cgroup", 0, OPT_BOOL, &systemd_cgroup, ""},
-                {"rootless", 0, OPT_STRING, &rootless, ""},
-                {"criu", 0, OPT_STRING, &criu, ""},
-                {"help", 'h', OPT_BOOL, &help, ""},
-                {"version", 'v', OPT_BOOL, &version, ""},
-                {0},
+            {"root", 0, OPT_STRING, &root, ""},
+            {"log", 0, OPT_STRING, &log_path, ""},
+            {"log-format", 0, OPT_STRING, &log_format, ""},
+            {"debug", 0, OPT_BOOL, &debug, ""},
+            {"systemd-cgroup", 0, OPT_BOOL, &systemd_cgroup, ""},
+            {"rootless", 0, OPT_STRING, &rootless, ""},
+            {"criu", 0, OPT_STRING, &criu, ""},
+            {"help", 'h', OPT_BOOL, &help, ""},
+            {"version", 'v', OPT_BOOL, &version, ""},
+            {0},
         };
         int first = cli_parse("", global, argc - 1, argv + 1);
         if (first < 0)
@@ -76,9 +76,10 @@ int main(int argc, char **argv)
                 return 1;
         }
         struct zone_ctx ctx = {
-                .root = root ? root : ZONE_DEFAULT_ROOT,
-                .log = {.fd = 2, .json = strcmp(log_format, "json") == 0,
-                        .level = debug ? ZONE_LOG_DEBUG : ZONE_LOG_WARN},
+            .root = root ? root : ZONE_DEFAULT_ROOT,
+            .log = {.fd = 2,
+                    .json = strcmp(log_format, "json") == 0,
+                    .level = debug ? ZONE_LOG_DEBUG : ZONE_LOG_WARN},
         };
         if (log_path) {
                 ctx.log.fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);

@@ -78,9 +78,9 @@ int cmd_ps(struct zone_ctx *ctx, int argc, char **argv)
         const char *format = "table";
         bool help = false;
         const struct opt opts[] = {
-                {"format", 'f', OPT_STRING, &format, "table or json"},
-                {"help", 'h', OPT_BOOL, &help, "this help"},
-                {0},
+            {"format", 'f', OPT_STRING, &format, "table or json"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
         };
         const char *usage = "[options] ID [PS_OPTIONS...]";
         int i = cli_parse("ps", opts, argc, argv);

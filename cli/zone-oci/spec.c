@@ -14,10 +14,10 @@ int cmd_spec(struct zone_ctx *ctx, int argc, char **argv)
         const char *bundle = ".";
         bool rootless = false, help = false;
         const struct opt opts[] = {
-                {"bundle", 'b', OPT_STRING, &bundle, "where to write config.json"},
-                {"rootless", 0, OPT_BOOL, &rootless, "a config for a rootless zone"},
-                {"help", 'h', OPT_BOOL, &help, "this help"},
-                {0},
+            {"bundle", 'b', OPT_STRING, &bundle, "where to write config.json"},
+            {"rootless", 0, OPT_BOOL, &rootless, "a config for a rootless zone"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
         };
         int i = cli_parse("spec", opts, argc, argv);
         if (i < 0)
@@ -42,7 +42,7 @@ int cmd_spec(struct zone_ctx *ctx, int argc, char **argv)
                 return 1;
         }
         _cleanup_close_ int fd =
-                openat(dir, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+            openat(dir, "config.json", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
         if (fd < 0) {
                 fprintf(stderr, "zone-oci: spec: %s/config.json: %m%s\n", bundle,
                         errno == EEXIST ? " (remove it first)" : "");

@@ -238,10 +238,10 @@ _Noreturn void light_init_main(const struct light_child *c)
         if (r >= 0)
                 r = wait_for_start(c->fifo_fd, c->sync_fd, &err);
         if (r >= 0)
-                r = zone_hooks_run(
-                    ZONE_HOOK_START_CONTAINER, z->spec->hooks.list[ZONE_HOOK_START_CONTAINER],
-                    z->spec->hooks.n[ZONE_HOOK_START_CONTAINER],
-                    state_json + strlen(state_json) + 1, &z->ctx->log, &err);
+                r = zone_hooks_run(ZONE_HOOK_START_CONTAINER,
+                                   z->spec->hooks.list[ZONE_HOOK_START_CONTAINER],
+                                   z->spec->hooks.n[ZONE_HOOK_START_CONTAINER],
+                                   state_json + strlen(state_json) + 1, &z->ctx->log, &err);
         /* The sync and fifo fds close on a successful execve: a runtime still listening
          * reads end-of-file, or the exec error. */
         if (r >= 0)

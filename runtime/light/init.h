@@ -12,10 +12,10 @@ struct light_ns_plan;
 struct light_child {
         const struct zone *z;
         const struct light_ns_plan *plan;
-        int sync_fd;          /* the child's end */
-        int fifo_fd;          /* exec fifo (create), or -1 (run: wait for SYNC_START) */
-        int console_fd;       /* connected --console-socket, or -1 */
-        bool tty_to_creator;  /* terminal without console socket: pass the master up */
+        int sync_fd;         /* the child's end */
+        int fifo_fd;         /* exec fifo (create), or -1 (run: wait for SYNC_START) */
+        int console_fd;      /* connected --console-socket, or -1 */
+        bool tty_to_creator; /* terminal without console socket: pass the master up */
 };
 
 _Noreturn void light_init_main(const struct light_child *c);
