@@ -52,31 +52,34 @@ static int open_store(const struct zone_ctx *ctx, struct zone_store **ret, struc
         return zone_store_open(ctx->root ? ctx->root : ZONE_DEFAULT_ROOT, ret, err);
 }
 
-/* Opens a zone of the store with its state and config. */
-static int zone_load(const struct zone_ctx *ctx, struct zone_store *store, const char *id,
+/* Opens the store and a zone in it (locked) with its state, config and backend. On error
+ * nothing stays open; either way zone_close() is the way out. */
+static int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store,
                      struct zone *z, struct zone_err **err)
 {
         zone_init(z, ctx);
+        *store = NULL;
         int r = zone_id_validate(id, err);
-        if (r < 0)
-                return r;
-        r = zone_entry_open(store, id, &z->entry, err);
+        if (r >= 0)
+                r = open_store(ctx, store, err);
+        if (r >= 0)
+                r = zone_entry_open(*store, id, &z->entry, err);
         if (r >= 0)
                 r = zone_entry_read_state(z->entry, &z->state, err);
         if (r >= 0)
                 r = zone_entry_read_config(z->entry, &z->spec, err);
+        if (r >= 0 && !(z->backend = zone_backend_for(z->state->type)))
+                r = zone_err_set(err, -EINVAL, "container \"%s\": unknown type \"%s\"", id,
+                                 z->state->type);
         if (r < 0)
                 zone_done(z);
         return r;
 }
 
-static const struct zone_backend *backend_of(const struct zone *z, struct zone_err **err)
+static void zone_close(struct zone *z, struct zone_store *store)
 {
-        const struct zone_backend *b = zone_backend_for(z->state->type);
-        if (!b)
-                zone_err_set(err, -EINVAL, "container \"%s\": unknown type \"%s\"", z->state->id,
-                             z->state->type);
-        return b;
+        zone_done(z);
+        zone_store_close(store);
 }
 
 static int write_pid_file(const char *path, pid_t pid, struct zone_err **err)
@@ -237,9 +240,9 @@ int zone_create(const struct zone_ctx *ctx, const struct zone_create_opts *opts,
         return r;
 }
 
-static int start_loaded(struct zone *z, const struct zone_backend *b, struct zone_err **err)
+static int start_loaded(struct zone *z, struct zone_err **err)
 {
-        int r = b->start(z, err);
+        int r = z->backend->start(z, err);
         if (r < 0)
                 return r;
         z->state->started = true;
@@ -252,26 +255,19 @@ static int start_loaded(struct zone *z, const struct zone_backend *b, struct zon
 
 int zone_start(const struct zone_ctx *ctx, const char *id, struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
-        int r = open_store(ctx, &store, err);
-        if (r >= 0)
-                r = zone_load(ctx, store, id, &z, err);
+        int r = zone_open(ctx, id, &store, &z, err);
         if (r >= 0) {
                 enum zone_status st = zone_state_status(z.state);
-                const struct zone_backend *b = backend_of(&z, err);
-                if (!b)
-                        r = -EINVAL;
-                else if (st != ZONE_STATUS_CREATED)
+                if (st != ZONE_STATUS_CREATED)
                         r = zone_err_set(err, -EINVAL,
                                          "container \"%s\" is %s, not created: cannot start it", id,
                                          zone_status_name(st));
                 else
-                        r = start_loaded(&z, b, err);
+                        r = start_loaded(&z, err);
         }
-        zone_done(&z);
-        zone_store_close(store);
+        zone_close(&z, store);
         return r;
 }
 
@@ -290,22 +286,21 @@ static bool wait_gone(pid_t pid, uint64_t start, int timeout_ms)
 
 /* Stops what is left of a zone and removes it: processes, poststop hooks, backend resources,
  * state. The entry is consumed. */
-static int destroy_loaded(struct zone *z, const struct zone_backend *b, struct zone_err **err)
+static int destroy_loaded(struct zone *z, struct zone_err **err)
 {
         if (zone_state_status(z->state) != ZONE_STATUS_STOPPED) {
-                b->kill(z, SIGKILL, true, NULL);
-                b->kill(z, SIGKILL, false, NULL);
+                z->backend->kill(z, SIGKILL, true, NULL);
+                z->backend->kill(z, SIGKILL, false, NULL);
                 if (!wait_gone(z->state->pid, z->state->pid_start, 10000))
                         return zone_err_set(err, -EBUSY,
                                             "container \"%s\": process %d does not die",
                                             z->state->id, (int)z->state->pid);
         }
         run_warning_hooks(z, ZONE_HOOK_POSTSTOP, ZONE_STATUS_STOPPED);
-        int r = b->destroy(z, err);
+        int r = z->backend->destroy(z, err);
         if (r < 0)
                 return r;
-        r = zone_entry_remove(steal_pointer(&z->entry), err);
-        return r;
+        return zone_entry_remove(steal_pointer(&z->entry), err);
 }
 
 int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, int *ret_status,
@@ -327,8 +322,8 @@ int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, in
         if (r < 0)
                 goto out;
         if ((r = write_pid_file(pid_file, z.state->pid, err)) < 0 ||
-            (r = start_loaded(&z, z.backend, err)) < 0) {
-                destroy_loaded(&z, z.backend, NULL);
+            (r = start_loaded(&z, err)) < 0) {
+                destroy_loaded(&z, NULL);
                 goto out;
         }
         if (opts->detach)
@@ -339,7 +334,7 @@ int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, in
         int status = 0;
         r = zone_supervise(pid, z.tty_master, &status, err);
         if (zone_entry_open(store, id, &z.entry, &derr) >= 0)
-                destroy_loaded(&z, z.backend, &derr);
+                destroy_loaded(&z, &derr);
         if (derr)
                 zone_warn(&ctx->log, "%s", derr->msg);
         if (r >= 0)
@@ -356,62 +351,42 @@ out:
 
 int zone_state(const struct zone_ctx *ctx, const char *id, char **ret_json, struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
-        int r = open_store(ctx, &store, err);
-        if (r >= 0)
-                r = zone_load(ctx, store, id, &z, err);
+        int r = zone_open(ctx, id, &store, &z, err);
         if (r >= 0)
                 r = zone_state_oci_json(z.state, zone_state_status(z.state), z.spec, true, ret_json,
                                         err);
-        zone_done(&z);
-        zone_store_close(store);
+        zone_close(&z, store);
         return r;
 }
 
 int zone_kill(const struct zone_ctx *ctx, const char *id, int sig, bool all, struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
-        int r = open_store(ctx, &store, err);
-        if (r >= 0)
-                r = zone_load(ctx, store, id, &z, err);
-        if (r >= 0) {
-                const struct zone_backend *b = backend_of(&z, err);
-                if (!b)
-                        r = -EINVAL;
-                else if (zone_state_status(z.state) == ZONE_STATUS_STOPPED)
-                        r = zone_err_set(err, -ESRCH, "container \"%s\" is not running", id);
-                else
-                        r = b->kill(&z, sig, all, err);
-        }
-        zone_done(&z);
-        zone_store_close(store);
+        int r = zone_open(ctx, id, &store, &z, err);
+        if (r >= 0 && zone_state_status(z.state) == ZONE_STATUS_STOPPED)
+                r = zone_err_set(err, -ESRCH, "container \"%s\" is not running", id);
+        else if (r >= 0)
+                r = z.backend->kill(&z, sig, all, err);
+        zone_close(&z, store);
         return r;
 }
 
 int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
-        int r = open_store(ctx, &store, err);
-        if (r >= 0)
-                r = zone_load(ctx, store, id, &z, err);
+        int r = zone_open(ctx, id, &store, &z, err);
         if (r >= 0) {
-                enum zone_status st = zone_state_status(z.state);
-                const struct zone_backend *b = backend_of(&z, err);
-                if (!b)
-                        r = -EINVAL;
-                else if (st == ZONE_STATUS_RUNNING && !force)
+                if (zone_state_status(z.state) == ZONE_STATUS_RUNNING && !force)
                         r = zone_err_set(err, -EBUSY,
                                          "container \"%s\" is running: stop it first or use "
                                          "--force",
                                          id);
                 else
-                        r = destroy_loaded(&z, b, err);
+                        r = destroy_loaded(&z, err);
         } else if (r == -ENOENT && force && store) {
                 /* --force also clears what a creator killed half-way left (a directory with
                  * no state; its process died with it), and a zone that is already gone is
@@ -425,17 +400,15 @@ int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct z
                 if (zone_entry_open(store, id, &e, NULL) >= 0)
                         r = zone_entry_remove(e, err);
         }
-        zone_done(&z);
-        zone_store_close(store);
+        zone_close(&z, store);
         return r;
 }
 
 int zone_exec(const struct zone_ctx *ctx, const struct zone_exec_opts *opts, int *ret_status,
               struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
         _cleanup_free_ char *pid_file = absolute(opts->pid_file);
         _cleanup_free_ char *console = absolute(opts->console_socket);
         struct zone_exec_opts o = *opts;
@@ -446,27 +419,22 @@ int zone_exec(const struct zone_ctx *ctx, const struct zone_exec_opts *opts, int
                 zone_supervise_block_signals(&old);
         pid_t pid = -1;
         _cleanup_close_ int tty = -1;
-        int r = open_store(ctx, &store, err);
-        if (r >= 0)
-                r = zone_load(ctx, store, opts->id, &z, err);
+        int r = zone_open(ctx, opts->id, &store, &z, err);
         if (r >= 0) {
                 enum zone_status st = zone_state_status(z.state);
-                const struct zone_backend *b = backend_of(&z, err);
-                if (!b)
-                        r = -EINVAL;
-                else if (st != ZONE_STATUS_RUNNING && st != ZONE_STATUS_CREATED)
+                if (st != ZONE_STATUS_RUNNING && st != ZONE_STATUS_CREATED)
                         r = zone_err_set(err, -ESRCH, "container \"%s\" is %s: cannot exec in it",
                                          opts->id, zone_status_name(st));
                 else
-                        r = b->exec(&z, &o, &pid, &tty, err);
+                        r = z.backend->exec(&z, &o, &pid, &tty, err);
         }
+        /* Let other invocations in while the process runs. */
         zone_entry_close(steal_pointer(&z.entry));
         if (r >= 0 && (r = write_pid_file(pid_file, pid, err)) < 0)
                 kill(pid, SIGKILL);
         if (r >= 0 && !opts->detach)
                 r = zone_supervise(pid, tty, ret_status, err);
-        zone_done(&z);
-        zone_store_close(store);
+        zone_close(&z, store);
         if (!opts->detach)
                 sigprocmask(SIG_SETMASK, &old, NULL);
         return r;
@@ -475,25 +443,19 @@ int zone_exec(const struct zone_ctx *ctx, const struct zone_exec_opts *opts, int
 int zone_config_process(const struct zone_ctx *ctx, const char *id, struct zone_spec_process **ret,
                         struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
-        int r = open_store(ctx, &store, err);
-        if (r >= 0)
-                r = zone_load(ctx, store, id, &z, err);
+        int r = zone_open(ctx, id, &store, &z, err);
+        struct zone_spec_process *p = r >= 0 ? malloc(sizeof(*p)) : NULL;
+        if (r >= 0 && !p)
+                r = zone_err_sys(err, -ENOMEM, "exec");
         if (r >= 0) {
-                struct zone_spec_process *p = malloc(sizeof(*p));
-                if (!p)
-                        r = zone_err_sys(err, -ENOMEM, "exec");
-                else {
-                        /* Move the process out of the spec, leaving an empty one behind. */
-                        *p = z.spec->process;
-                        memset(&z.spec->process, 0, sizeof(z.spec->process));
-                        *ret = p;
-                }
+                /* Move the process out of the spec, leaving an empty one behind. */
+                *p = z.spec->process;
+                memset(&z.spec->process, 0, sizeof(z.spec->process));
+                *ret = p;
         }
-        zone_done(&z);
-        zone_store_close(store);
+        zone_close(&z, store);
         return r;
 }
 
@@ -554,17 +516,11 @@ void zone_info_free(struct zone_info *list, size_t n)
 int zone_pids(const struct zone_ctx *ctx, const char *id, pid_t **ret, size_t *ret_n,
               struct zone_err **err)
 {
-        struct zone_store *store = NULL;
+        struct zone_store *store;
         struct zone z;
-        zone_init(&z, ctx);
-        int r = open_store(ctx, &store, err);
+        int r = zone_open(ctx, id, &store, &z, err);
         if (r >= 0)
-                r = zone_load(ctx, store, id, &z, err);
-        if (r >= 0) {
-                const struct zone_backend *b = backend_of(&z, err);
-                r = b ? b->pids(&z, ret, ret_n, err) : -EINVAL;
-        }
-        zone_done(&z);
-        zone_store_close(store);
+                r = z.backend->pids(&z, ret, ret_n, err);
+        zone_close(&z, store);
         return r;
 }

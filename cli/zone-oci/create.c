@@ -40,6 +40,17 @@ static int parse(const char *cmd, struct create_args *a, int argc, char **argv, 
         return 0;
 }
 
+static struct zone_create_opts opts_of(const struct create_args *a, const char *id)
+{
+        return (struct zone_create_opts){.id = id,
+                                         .bundle = a->bundle,
+                                         .console_socket = a->console_socket,
+                                         .pid_file = a->pid_file,
+                                         .preserve_fds = a->preserve_fds,
+                                         .no_pivot = a->no_pivot,
+                                         .detach = a->detach};
+}
+
 int cmd_create(struct zone_ctx *ctx, int argc, char **argv)
 {
         struct create_args a = {0};
@@ -47,12 +58,7 @@ int cmd_create(struct zone_ctx *ctx, int argc, char **argv)
         int r = parse("create", &a, argc, argv, &id);
         if (r != 0)
                 return r < 0;
-        struct zone_create_opts o = {.id = id,
-                                     .bundle = a.bundle,
-                                     .console_socket = a.console_socket,
-                                     .pid_file = a.pid_file,
-                                     .preserve_fds = a.preserve_fds,
-                                     .no_pivot = a.no_pivot};
+        struct zone_create_opts o = opts_of(&a, id);
         struct zone_err *err = NULL;
         return zone_create(ctx, &o, &err) < 0 ? cli_fail(ctx, err) : 0;
 }
@@ -64,13 +70,7 @@ int cmd_run(struct zone_ctx *ctx, int argc, char **argv)
         int r = parse("run", &a, argc, argv, &id);
         if (r != 0)
                 return r < 0;
-        struct zone_create_opts o = {.id = id,
-                                     .bundle = a.bundle,
-                                     .console_socket = a.console_socket,
-                                     .pid_file = a.pid_file,
-                                     .preserve_fds = a.preserve_fds,
-                                     .no_pivot = a.no_pivot,
-                                     .detach = a.detach};
+        struct zone_create_opts o = opts_of(&a, id);
         struct zone_err *err = NULL;
         int status = 0;
         if (zone_run(ctx, &o, &status, &err) < 0)
