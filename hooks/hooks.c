@@ -22,21 +22,6 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-const char *zone_hook_kind_name(enum zone_hook_kind kind)
-{
-        static const char *const names[ZONE_HOOK_KIND_COUNT] = {
-            [ZONE_HOOK_PRESTART] = "prestart",
-            [ZONE_HOOK_CREATE_RUNTIME] = "createRuntime",
-            [ZONE_HOOK_CREATE_CONTAINER] = "createContainer",
-            [ZONE_HOOK_START_CONTAINER] = "startContainer",
-            [ZONE_HOOK_POSTSTART] = "poststart",
-            [ZONE_HOOK_POSTSTOP] = "poststop",
-        };
-        if ((unsigned)kind >= ZONE_HOOK_KIND_COUNT)
-                return "unknown";
-        return names[kind];
-}
-
 /* A CLOEXEC pipe whose ends are >= 3, so the child can dup2 onto 0 without clobbering them
  * even when the runtime was started with fds 0-2 closed. */
 static int pipe_above_stdio(int p[2])

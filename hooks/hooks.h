@@ -15,4 +15,3 @@ struct zone_log;
  * fatal (prestart..startContainer) or a warning (poststart, poststop), as the spec says. */
 int zone_hooks_run(enum zone_hook_kind kind, const struct zone_spec_hook *hooks, size_t n,
                    const char *state_json, const struct zone_log *log, struct zone_err **err);
-const char *zone_hook_kind_name(enum zone_hook_kind kind); /* "createRuntime" */

@@ -1305,3 +1305,19 @@ const char *zone_spec_annotation(const struct zone_spec *spec, const char *key)
                         return spec->annotations[i].value;
         return NULL;
 }
+
+/* The JSON key of each hook kind, also the name used in messages. */
+const char *zone_hook_kind_name(enum zone_hook_kind kind)
+{
+        static const char *const names[ZONE_HOOK_KIND_COUNT] = {
+            [ZONE_HOOK_PRESTART] = "prestart",
+            [ZONE_HOOK_CREATE_RUNTIME] = "createRuntime",
+            [ZONE_HOOK_CREATE_CONTAINER] = "createContainer",
+            [ZONE_HOOK_START_CONTAINER] = "startContainer",
+            [ZONE_HOOK_POSTSTART] = "poststart",
+            [ZONE_HOOK_POSTSTOP] = "poststop",
+        };
+        if ((unsigned)kind >= ZONE_HOOK_KIND_COUNT)
+                return "unknown";
+        return names[kind];
+}

@@ -82,6 +82,9 @@ enum zone_hook_kind {
         ZONE_HOOK_KIND_COUNT
 };
 
+/* "prestart", "createRuntime", ...: the config.json key of a hook kind. */
+const char *zone_hook_kind_name(enum zone_hook_kind kind);
+
 struct zone_spec_hooks {
         struct zone_spec_hook *list[ZONE_HOOK_KIND_COUNT];
         size_t n[ZONE_HOOK_KIND_COUNT];

@@ -217,15 +217,6 @@ static void write_mounts(struct w *w, const struct zone_spec *s)
         arr_close(w);
 }
 
-static const char *const hook_keys[ZONE_HOOK_KIND_COUNT] = {
-    [ZONE_HOOK_PRESTART] = "prestart",
-    [ZONE_HOOK_CREATE_RUNTIME] = "createRuntime",
-    [ZONE_HOOK_CREATE_CONTAINER] = "createContainer",
-    [ZONE_HOOK_START_CONTAINER] = "startContainer",
-    [ZONE_HOOK_POSTSTART] = "poststart",
-    [ZONE_HOOK_POSTSTOP] = "poststop",
-};
-
 static void write_hooks(struct w *w, const struct zone_spec_hooks *h)
 {
         bool any = false;
@@ -238,7 +229,7 @@ static void write_hooks(struct w *w, const struct zone_spec_hooks *h)
         for (int k = 0; k < ZONE_HOOK_KIND_COUNT; k++) {
                 if (!h->list[k])
                         continue;
-                key(w, hook_keys[k]);
+                key(w, zone_hook_kind_name(k));
                 arr_open(w);
                 for (size_t i = 0; i < h->n[k]; i++) {
                         const struct zone_spec_hook *hk = &h->list[k][i];

@@ -6,6 +6,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "cli.h"
+#include "spec.h"
 
 static void str(yajl_gen g, const char *s)
 {
@@ -41,13 +42,6 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
                 return cli_usage("features", "", opts), 0;
         if (cli_positionals("features", "", argc - i, 0, 0) < 0)
                 return 1;
-        static const char *const hooks[] = {"prestart",
-                                            "createRuntime",
-                                            "createContainer",
-                                            "startContainer",
-                                            "poststart",
-                                            "poststop",
-                                            NULL};
         static const char *const mount_options[] = {
             "async",       "atime",         "bind",     "dev",        "diratime",
             "dirsync",     "exec",          "lazytime", "mand",       "noatime",
@@ -67,7 +61,11 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
         str(g, "1.0.0");
         str(g, "ociVersionMax");
         str(g, "1.2.0");
-        str_array(g, "hooks", hooks);
+        str(g, "hooks");
+        yajl_gen_array_open(g);
+        for (int k = 0; k < ZONE_HOOK_KIND_COUNT; k++)
+                str(g, zone_hook_kind_name(k));
+        yajl_gen_array_close(g);
         str_array(g, "mountOptions", mount_options);
         str(g, "linux");
         yajl_gen_map_open(g);
