@@ -123,9 +123,10 @@ int zone_id_validate(const char *id, struct zone_err **err)
                                             shown ? shown : "?");
                 }
         }
-        if (is_dot_name(id))
-                return zone_err_set(
-                    err, -EINVAL, "invalid container id \"%s\": \".\" and \"..\" are reserved", id);
+        /* Names starting with '.' are the store's own (its caches). */
+        if (id[0] == '.')
+                return zone_err_set(err, -EINVAL,
+                                    "invalid container id \"%s\": it may not start with \".\"", id);
         return 0;
 }
 

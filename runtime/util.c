@@ -9,6 +9,9 @@
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
 
 size_t strv_length(char *const *v)
 {
@@ -226,4 +229,37 @@ void reset_signal_dispositions(void)
         for (int sig = 1; sig <= 64; sig++)
                 if (sig != SIGKILL && sig != SIGSTOP)
                         syscall(SYS_rt_sigaction, sig, &dfl, NULL, sizeof(dfl.mask));
+}
+
+static bool is_procfs(int fd)
+{
+        struct statfs sfs;
+        return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+int open_procfs(const char *path, int flags)
+{
+        if (strncmp(path, "/proc/", 6) != 0)
+                return -EINVAL;
+        struct open_how how = {
+                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+        };
+        _cleanup_close_ int proc = (int)syscall(SYS_openat2, AT_FDCWD, "/proc", &how, sizeof(how));
+        if (proc < 0)
+                return -errno;
+        if (!is_procfs(proc))
+                return -EXDEV;
+        /* Below /proc: no symlink, no other mount (a bind over a knob) on the way. */
+        how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
+        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+                      RESOLVE_NO_XDEV;
+        int fd = (int)syscall(SYS_openat2, proc, path + 6, &how, sizeof(how));
+        if (fd < 0)
+                return -errno;
+        if (!is_procfs(fd)) {
+                close(fd);
+                return -EXDEV;
+        }
+        return fd;
 }

@@ -76,3 +76,8 @@ int recv_fd(int sock, int *ret_fd, void *data, size_t len);
 /* Every signal back to SIG_DFL, including the realtime ones glibc reserves for itself (which
  * sigaction() refuses to touch but an ignored disposition of which is inherited across exec). */
 void reset_signal_dispositions(void);
+
+/* Opens an absolute "/proc/..." path checking that /proc is procfs and that nothing below it
+ * is a symlink or another mount: writes the runtime makes to /proc must not land in files an
+ * image planted (a fake /proc, a bind mount over a knob). -EXDEV when it is not procfs. */
+int open_procfs(const char *path, int flags);

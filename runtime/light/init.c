@@ -204,6 +204,8 @@ static int init_steps(const struct light_child *c, char **state_json, struct zon
                 return r;
         if (spec->linux.has_personality && (r = light_apply_personality(spec, err)) < 0)
                 return r;
+        if ((r = light_lsm_apply(&spec->process, &c->lsm, err)) < 0)
+                return r;
         if ((r = light_process_apply(&spec->process, err)) < 0)
                 return r;
         /* A missing program fails create, not a later start nobody waits for. */
@@ -270,6 +272,8 @@ _Noreturn void light_exec_main(const struct light_exec_child *c)
                 r = setup_terminal(c->process, c->console_fd, c->sync_fd, c->tty_to_creator, &err);
         else if (r >= 0 && setsid() < 0)
                 r = zone_err_sys(&err, -errno, "setsid");
+        if (r >= 0)
+                r = light_lsm_apply(c->process, &c->lsm, &err);
         if (r >= 0)
                 r = light_process_apply(c->process, &err);
         if (r >= 0)

@@ -5,6 +5,8 @@
 
 #include <stdbool.h>
 
+#include "lsm.h"
+
 struct zone;
 struct zone_spec_process;
 struct light_ns_plan;
@@ -16,6 +18,7 @@ struct light_child {
         int fifo_fd;         /* exec fifo (create), or -1 (run: wait for SYNC_START) */
         int console_fd;      /* connected --console-socket, or -1 */
         bool tty_to_creator; /* terminal without console socket: pass the master up */
+        struct light_lsm lsm;
 };
 
 _Noreturn void light_init_main(const struct light_child *c);
@@ -27,6 +30,7 @@ struct light_exec_child {
         int sync_fd;
         int console_fd;
         bool tty_to_creator;
+        struct light_lsm lsm;
 };
 
 _Noreturn void light_exec_main(const struct light_exec_child *c);

@@ -121,6 +121,8 @@ static int light_create(struct zone *z, struct zone_err **err)
                 goto out;
         }
 
+        struct light_lsm lsm;
+        light_lsm_detect(&spec->process, &z->ctx->log, &lsm);
         pid = light_ns_clone(spec, &plan, &pidfd, err);
         if (pid == 0) {
                 close(sv[0]);
@@ -129,7 +131,8 @@ static int light_create(struct zone *z, struct zone_err **err)
                                         .sync_fd = sv[1],
                                         .fifo_fd = fifo,
                                         .console_fd = console,
-                                        .tty_to_creator = tty_to_creator};
+                                        .tty_to_creator = tty_to_creator,
+                                        .lsm = lsm};
                 light_init_main(&c);
         }
         if (pid < 0) {
@@ -335,10 +338,13 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
                 r = zone_err_sys(err, -errno, "socketpair");
                 goto out;
         }
+        struct light_lsm lsm;
+        light_lsm_detect(opts->process, &z->ctx->log, &lsm);
         pid = light_ns_clone(z->spec, &plan, &pidfd, err);
         if (pid == 0) {
                 close(sv[0]);
-                struct light_exec_child c = {.process = opts->process,
+                struct light_exec_child c = {.lsm = lsm,
+                                             .process = opts->process,
                                              .plan = &plan,
                                              .preserve_fds = opts->preserve_fds,
                                              .sync_fd = sv[1],

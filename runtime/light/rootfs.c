@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -119,6 +120,15 @@ static int mask_path(int rootfd, const char *path, struct zone_err **err)
         _cleanup_close_ int nullfd = light_open_in_root(rootfd, "/dev/null", false, false, err);
         if (nullfd < 0)
                 return zone_err_wrap(err, "mask %s", path);
+        /* The zone's /dev/null may come from its image: mask with it only when it really is
+         * the null device, or the "mask" would expose whatever it points at. */
+        struct stat null_st;
+        if (fstat(nullfd, &null_st) < 0)
+                return zone_err_sys(err, -errno, "mask %s: stat /dev/null", path);
+        if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3))
+                return zone_err_set(err, -EPERM,
+                                    "mask %s: /dev/null in the zone is not the null device",
+                                    path);
         _cleanup_close_ int tree =
             open_tree(nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)

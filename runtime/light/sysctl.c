@@ -155,8 +155,10 @@ int light_apply_sysctl(const struct zone_spec *spec, struct zone_err **err)
                         return r;
         }
 
-        _cleanup_close_ int procsys = openat2_fd(
-            AT_FDCWD, "/proc/sys", O_PATH | O_DIRECTORY | O_CLOEXEC, RESOLVE_NO_SYMLINKS);
+        /* Only the real procfs: never a directory or bind mount standing in for it. */
+        _cleanup_close_ int procsys = open_procfs("/proc/sys", O_PATH | O_DIRECTORY);
+        if (procsys == -EXDEV)
+                return zone_err_set(err, -EXDEV, "linux.sysctl: /proc/sys is not procfs");
         if (procsys < 0)
                 return zone_err_sys(err, procsys, "linux.sysctl: open /proc/sys");
 
@@ -172,7 +174,8 @@ int light_apply_sysctl(const struct zone_spec *spec, struct zone_err **err)
                 const char *value = kv->value ? kv->value : "";
                 _cleanup_close_ int fd =
                     openat2_fd(procsys, rel, O_WRONLY | O_CLOEXEC | O_NOCTTY,
-                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
+                                   RESOLVE_NO_XDEV);
                 if (fd < 0)
                         return zone_err_sys(err, fd, "linux.sysctl: write \"%s\" to /proc/sys/%s",
                                             value, rel);
