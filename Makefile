@@ -22,6 +22,7 @@ ASAN_OCI := $(OCI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all asan unit deps check check-unit check-integration demo bench install clean format help
+.PHONY: fuzz fuzz-build check-fuzz
 all: $(BUILD)/zone-oci
 
 help:
@@ -29,6 +30,7 @@ help:
 	@echo "make check    install deps, build (plain and ASan+UBSan), run unit and integration tests"
 	@echo "make demo     install deps, build, run a real zone on a busybox image"
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS"
+	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
 	@echo "make install  install zone-oci to $(PREFIX)/bin"
 
 $(BUILD)/obj/%.o: %.c
@@ -65,8 +67,41 @@ unit: $(UNIT_BIN)
 deps:
 	scripts/install-deps.sh
 
+# Fuzz targets (libFuzzer): clang, with the library sources they reach built again with the
+# same sanitizers and coverage (only those, so a clang-only warning elsewhere cannot stop
+# them). The seccomp target waits for its translation unit to exist.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+FUZZ_SECCOMP := $(wildcard runtime/light/seccomp*.c)
+FUZZ_SRC     := tests/fuzz/fuzz_spec.c $(if $(wildcard runtime/light/seccomp.c),tests/fuzz/fuzz_seccomp.c)
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_SRC := runtime/err.c runtime/log.c runtime/util.c runtime/spec.c runtime/spec_write.c \
+                runtime/spec_default.c $(FUZZ_SECCOMP)
+FUZZ_LIB     := $(FUZZ_LIB_SRC:%.c=$(BUILD)/fuzz/obj/%.o)
+
+$(BUILD)/fuzz/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(BUILD)/fuzz/libzone-fuzz.a: $(FUZZ_LIB)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libzone-fuzz.a
+	$(FUZZ_CC) $(BASE) -O1 -g $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libzone-fuzz.a $(DYN_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS)
+
+# The short fuzz run `make check` does (30 s a target), counted by run-all.sh.
+check-fuzz: fuzz-build
+	tests/run-all.sh --fuzz-only $(BUILD)
+
 check: deps
-	$(MAKE) all asan unit
+	$(MAKE) all asan unit fuzz-build
 	tests/run-all.sh $(BUILD)
 
 check-unit: unit
@@ -101,3 +136,8 @@ $(BUILD)/tests/recvtty: tests/integration/helpers/recvtty.c
 $(BUILD)/bench/runbench: bench/runbench.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) -o $@ $<
+
+# The attacker's side of tests/integration/security.bats; static so it runs in any image.
+$(BUILD)/tests/zone-attack: tests/integration/helpers/zone-attack.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -static -o $@ $<

@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
-# Run every unit test binary and the integration suite, then print one summary line:
+# Run every unit test binary, the integration suite and a short run of each fuzz target
+# (FUZZ_CHECK_SECONDS, default 30; each target counts as one test), then print one summary line:
 #   N passed, M failed[, K skipped]
-# Usage: tests/run-all.sh [--unit-only|--integration-only] BUILD_DIR
+# Usage: tests/run-all.sh [--unit-only|--integration-only|--fuzz-only] BUILD_DIR
 # ZONE_OCI may be set to test another runtime binary (e.g. ZONE_OCI=runc); by default the
 # ASan+UBSan build BUILD_DIR/asan/zone-oci is used.
 set -uo pipefail
 
 usage() {
-	echo "usage: $0 [--unit-only|--integration-only] BUILD_DIR" >&2
+	echo "usage: $0 [--unit-only|--integration-only|--fuzz-only] BUILD_DIR" >&2
 	exit 2
 }
 
 run_unit=1
 run_integration=1
+run_fuzz=1
 case "${1:-}" in
---unit-only) run_integration=0; shift ;;
---integration-only) run_unit=0; shift ;;
+--unit-only) run_integration=0; run_fuzz=0; shift ;;
+--integration-only) run_unit=0; run_fuzz=0; shift ;;
+--fuzz-only) run_unit=0; run_integration=0; shift ;;
 -*) usage ;;
 esac
 [ $# -eq 1 ] || usage
@@ -82,6 +85,31 @@ if [ "$run_integration" = 1 ]; then
 		passed=$((passed + p))
 		failed=$((failed + f))
 		skipped=$((skipped + s))
+	fi
+fi
+
+if [ "$run_fuzz" = 1 ]; then
+	# Fuzz targets are built by `make fuzz-build` (clang with libFuzzer).
+	shopt -s nullglob
+	fuzz_bins=("$build"/fuzz/fuzz_*)
+	shopt -u nullglob
+	n_fuzz=0
+	for b in "${fuzz_bins[@]}"; do
+		[ -x "$b" ] && [ -f "$b" ] || continue
+		n_fuzz=$((n_fuzz + 1))
+		if tests/fuzz/run.sh "$build" "${FUZZ_CHECK_SECONDS:-30}" "${b##*/}"; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+		fi
+	done
+	if [ "$n_fuzz" -eq 0 ]; then
+		echo "== fuzz: no fuzz targets built in $build/fuzz (make BUILD=$build fuzz-build needs clang)"
+		if [ "$run_unit" = 0 ] && [ "$run_integration" = 0 ]; then
+			failed=$((failed + 1))
+		else
+			skipped=$((skipped + 1))
+		fi
 	fi
 fi
 

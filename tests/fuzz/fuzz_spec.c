@@ -11,41 +11,15 @@
 #include <string.h>
 
 #include "err.h"
+#include "fuzz_check.h"
 #include "spec.h"
-
-/* Report and abort: libFuzzer saves the input that got here. */
-#define CHECK(cond, ...)                                                                           \
-        do {                                                                                       \
-                if (!(cond)) {                                                                     \
-                        fprintf(stderr, "fuzz_spec: check failed: %s: ", #cond);                   \
-                        fprintf(stderr, __VA_ARGS__);                                              \
-                        fputc('\n', stderr);                                                       \
-                        abort();                                                                   \
-                }                                                                                  \
-        } while (0)
-
-/* A failed call leaves one non-empty message and a negative code; a success leaves none. */
-static void check_result(const char *call, int r, const struct zone_err *err)
-{
-        if (r < 0) {
-                CHECK(err != NULL, "%s returned %d without an error", call, r);
-                CHECK(err->code < 0, "%s: error code %d is not a negative errno", call,
-                      err->code);
-                CHECK(err->msg[0] != '\0', "%s returned %d with an empty message", call, r);
-                CHECK(strchr(err->msg, '\n') == NULL, "%s: message is not one line: %s", call,
-                      err->msg);
-        } else {
-                CHECK(r == 0, "%s returned %d", call, r);
-                CHECK(err == NULL, "%s succeeded but set an error: %s", call, err->msg);
-        }
-}
 
 static void fuzz_spec_roundtrip(const char *text, size_t len)
 {
         struct zone_spec *spec = NULL;
         struct zone_err *err = NULL;
         int r = zone_spec_parse(text, len, "config.json", &spec, &err);
-        check_result("zone_spec_parse", r, err);
+        fuzz_check_result("zone_spec_parse", r, err);
         zone_err_free(err);
         if (r < 0)
                 return;
@@ -54,23 +28,23 @@ static void fuzz_spec_roundtrip(const char *text, size_t len)
         size_t out_len = 0;
         err = NULL;
         r = zone_spec_write(spec, &out, &out_len, &err);
-        CHECK(r == 0, "a parsed spec did not write: %s", err ? err->msg : "(no message)");
-        check_result("zone_spec_write", r, err);
-        CHECK(out && strlen(out) == out_len, "write: length %zu does not match the text",
-              out_len);
+        FUZZ_CHECK(r == 0, "a parsed spec did not write: %s", err ? err->msg : "(no message)");
+        fuzz_check_result("zone_spec_write", r, err);
+        FUZZ_CHECK(out && strlen(out) == out_len, "write: length %zu does not match the text",
+                   out_len);
 
         struct zone_spec *again = NULL;
         r = zone_spec_parse(out, out_len, "written.json", &again, &err);
-        CHECK(r == 0, "the written spec did not parse back: %s\n%s",
-              err ? err->msg : "(no message)", out);
+        FUZZ_CHECK(r == 0, "the written spec did not parse back: %s\n%s",
+                   err ? err->msg : "(no message)", out);
 
         char *out2 = NULL;
         size_t out2_len = 0;
         r = zone_spec_write(again, &out2, &out2_len, &err);
-        CHECK(r == 0, "the re-parsed spec did not write: %s", err ? err->msg : "(no message)");
-        CHECK(out_len == out2_len && memcmp(out, out2, out_len) == 0,
-              "the round trip changed the model:\n--- first write\n%s\n--- second write\n%s",
-              out, out2);
+        FUZZ_CHECK(r == 0, "the re-parsed spec did not write: %s", err ? err->msg : "(no message)");
+        FUZZ_CHECK(out_len == out2_len && memcmp(out, out2, out_len) == 0,
+                   "the round trip changed the model:\n--- first write\n%s\n--- second write\n%s",
+                   out, out2);
 
         free(out2);
         zone_spec_free(again);
@@ -84,7 +58,7 @@ static void fuzz_process(const char *text, size_t len)
         memset(&p, 0, sizeof(p));
         struct zone_err *err = NULL;
         int r = zone_spec_parse_process(text, len, "process.json", &p, &err);
-        check_result("zone_spec_parse_process", r, err);
+        fuzz_check_result("zone_spec_parse_process", r, err);
         zone_err_free(err);
         if (r == 0)
                 zone_spec_process_done(&p);
