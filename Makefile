@@ -7,8 +7,8 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 BASE    := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iruntime -I. -MMD -MP -fno-strict-aliasing
 # The runtime is linked statically: a container start pays for the dynamic loader and every
 # shared library twice (runtime and container init), so none are loaded at all.
-STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp
-DYN_LIBS    := -lyajl -lcap -lseccomp
+STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp -lnettle
+DYN_LIBS    := -lyajl -lcap -lseccomp -lnettle
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(sort $(wildcard runtime/*.c runtime/light/*.c hooks/*.c))
