@@ -111,6 +111,26 @@ static int wait_for_start(int fifo_fd, int sync_fd, struct zone_err **err)
         }
 }
 
+/* The seccomp filter goes in as late as possible. Without no_new_privs the load needs
+ * CAP_SYS_ADMIN, so it must come before privileges are dropped (last == false); with it, it is
+ * the very last step before execve (last == true). */
+static int seccomp_step(const struct light_seccomp *sc, bool nnp, bool last, int listener,
+                        const char *process_state, struct zone_err **err)
+{
+        if (!sc || nnp != last)
+                return 0;
+        return light_seccomp_load(sc, listener, process_state, err);
+}
+
+/* The three state documents the creator sends with SYNC_HOOKS_DONE, NUL-separated: for
+ * createContainer hooks, for startContainer hooks, and for the seccomp listener. */
+static const char *nth_string(const char *s, int n)
+{
+        while (n-- > 0)
+                s += strlen(s) + 1;
+        return s;
+}
+
 /* A missing working directory is made, as runc does, inside the new root. */
 static int make_cwd(const char *cwd, struct zone_err **err)
 {
@@ -206,6 +226,9 @@ static int init_steps(const struct light_child *c, char **state_json, struct zon
                 return r;
         if ((r = light_lsm_apply(&spec->process, &c->lsm, err)) < 0)
                 return r;
+        if ((r = seccomp_step(c->seccomp, spec->process.no_new_privileges, false, c->listener_fd,
+                              nth_string(*state_json, 2), err)) < 0)
+                return r;
         if ((r = light_process_apply(&spec->process, err)) < 0)
                 return r;
         /* A missing program fails create, not a later start nobody waits for. */
@@ -218,8 +241,9 @@ _Noreturn void light_init_main(const struct light_child *c)
         _cleanup_err_ struct zone_err *err = NULL;
         _cleanup_free_ char *state_json = NULL;
         const struct zone *z = c->z;
-        int keep[4 + LIGHT_NS_MAX] = {c->sync_fd, c->fifo_fd, c->console_fd, z->ctx->log.fd};
-        size_t n = 4;
+        int keep[5 + LIGHT_NS_MAX] = {c->sync_fd, c->fifo_fd, c->console_fd, z->ctx->log.fd,
+                                      c->listener_fd};
+        size_t n = 5;
         for (int i = 0; i < c->plan->n_join; i++)
                 keep[n++] = c->plan->join_fd[i];
         close_fds_except(3 + z->preserve_fds, keep, n);
@@ -243,7 +267,10 @@ _Noreturn void light_init_main(const struct light_child *c)
                 r = zone_hooks_run(ZONE_HOOK_START_CONTAINER,
                                    z->spec->hooks.list[ZONE_HOOK_START_CONTAINER],
                                    z->spec->hooks.n[ZONE_HOOK_START_CONTAINER],
-                                   state_json + strlen(state_json) + 1, &z->ctx->log, &err);
+                                   nth_string(state_json, 1), &z->ctx->log, &err);
+        if (r >= 0)
+                r = seccomp_step(c->seccomp, z->spec->process.no_new_privileges, true,
+                                 c->listener_fd, nth_string(state_json, 2), &err);
         /* The sync and fifo fds close on a successful execve: a runtime still listening
          * reads end-of-file, or the exec error. */
         if (r >= 0)
@@ -258,8 +285,8 @@ _Noreturn void light_init_main(const struct light_child *c)
 _Noreturn void light_exec_main(const struct light_exec_child *c)
 {
         _cleanup_err_ struct zone_err *err = NULL;
-        int keep[2 + LIGHT_NS_MAX] = {c->sync_fd, c->console_fd};
-        size_t n = 2;
+        int keep[3 + LIGHT_NS_MAX] = {c->sync_fd, c->console_fd, c->listener_fd};
+        size_t n = 3;
         for (int i = 0; i < c->plan->n_join; i++)
                 keep[n++] = c->plan->join_fd[i];
         close_fds_except(3 + c->preserve_fds, keep, n);
@@ -272,8 +299,15 @@ _Noreturn void light_exec_main(const struct light_exec_child *c)
                 r = setup_terminal(c->process, c->console_fd, c->sync_fd, c->tty_to_creator, &err);
         else if (r >= 0 && setsid() < 0)
                 r = zone_err_sys(&err, -errno, "setsid");
+        /* The listener is told this process's pid as the creator sees it. */
+        _cleanup_free_ char *process_state = NULL;
+        if (r >= 0 && c->listener_fd >= 0)
+                r = light_sync_recv(c->sync_fd, SYNC_HOOKS_DONE, &process_state, NULL, &err);
+        bool nnp = c->process->no_new_privileges;
         if (r >= 0)
                 r = light_lsm_apply(c->process, &c->lsm, &err);
+        if (r >= 0)
+                r = seccomp_step(c->seccomp, nnp, false, c->listener_fd, process_state, &err);
         if (r >= 0)
                 r = light_process_apply(c->process, &err);
         if (r >= 0)
@@ -282,6 +316,8 @@ _Noreturn void light_exec_main(const struct light_exec_child *c)
                 prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         if (r >= 0 && (r = light_sync_send(c->sync_fd, SYNC_CREATED, NULL, 0)) < 0)
                 r = zone_err_sys(&err, r, "notify runtime");
+        if (r >= 0)
+                r = seccomp_step(c->seccomp, nnp, true, c->listener_fd, process_state, &err);
         if (r >= 0)
                 r = light_process_exec(c->process, &err);
         light_sync_send_error(c->sync_fd, err);

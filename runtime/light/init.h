@@ -6,6 +6,7 @@
 #include <stdbool.h>
 
 #include "lsm.h"
+#include "seccomp.h"
 
 struct zone;
 struct zone_spec_process;
@@ -19,6 +20,8 @@ struct light_child {
         int console_fd;      /* connected --console-socket, or -1 */
         bool tty_to_creator; /* terminal without console socket: pass the master up */
         struct light_lsm lsm;
+        const struct light_seccomp *seccomp; /* NULL: none */
+        int listener_fd;                     /* seccomp notify listener socket, or -1 */
 };
 
 _Noreturn void light_init_main(const struct light_child *c);
@@ -31,6 +34,8 @@ struct light_exec_child {
         int console_fd;
         bool tty_to_creator;
         struct light_lsm lsm;
+        const struct light_seccomp *seccomp;
+        int listener_fd;
 };
 
 _Noreturn void light_exec_main(const struct light_exec_child *c);

@@ -24,6 +24,7 @@
 #include "init.h"
 #include "namespaces.h"
 #include "process.h"
+#include "seccomp.h"
 #include "sync.h"
 
 #define EXEC_FIFO "exec.fifo"
@@ -49,9 +50,9 @@ static int run_runtime_hooks(struct zone *z, enum zone_hook_kind kind, const cha
 }
 
 /* Between the zone's mounts and its pivot: the runtime's own hooks. */
-static int hooks_step(struct zone *z, struct zone_err **err)
+static int hooks_step(struct zone *z, bool listener, struct zone_err **err)
 {
-        _cleanup_free_ char *creating = NULL, *created = NULL;
+        _cleanup_free_ char *creating = NULL, *created = NULL, *process_state = NULL;
         int r = zone_state_oci_json(z->state, ZONE_STATUS_CREATING, z->spec, false, &creating, err);
         if (r < 0)
                 return r;
@@ -63,15 +64,56 @@ static int hooks_step(struct zone *z, struct zone_err **err)
         r = zone_state_oci_json(z->state, ZONE_STATUS_CREATED, z->spec, false, &created, err);
         if (r < 0)
                 return r;
-        /* The zone's own hooks: createContainer sees "creating", startContainer "created". */
-        size_t a = strlen(creating), b = strlen(created);
-        _cleanup_free_ char *both = malloc(a + b + 2);
-        if (!both)
+        if (listener && (r = light_seccomp_process_state(&z->spec->linux.seccomp, created,
+                                                         z->state->pid, &process_state, err)) < 0)
+                return r;
+        /* The zone's own steps: createContainer hooks see "creating", startContainer hooks
+         * "created", and the seccomp listener its containerProcessState. */
+        const char *docs[] = {creating, created, process_state ? process_state : ""};
+        size_t len[3], total = 0;
+        for (int i = 0; i < 3; i++)
+                total += (len[i] = strlen(docs[i]) + 1);
+        _cleanup_free_ char *all = malloc(total);
+        if (!all)
                 return zone_err_sys(err, -ENOMEM, "hooks");
-        memcpy(both, creating, a + 1);
-        memcpy(both + a + 1, created, b + 1);
-        r = light_sync_send(z->sync_fd, SYNC_HOOKS_DONE, both, a + b + 2);
+        for (size_t i = 0, off = 0; i < 3; off += len[i++])
+                memcpy(all + off, docs[i], len[i]);
+        r = light_sync_send(z->sync_fd, SYNC_HOOKS_DONE, all, total);
         return r < 0 ? zone_err_sys(err, r, "send to zone process") : 0;
+}
+
+/* Compiles the zone's seccomp filter (through the cache beside the containers in the state
+ * root) and connects its notify listener; *ret_listener is -1 when there is none. */
+static int seccomp_prepare(struct zone *z, struct light_seccomp **ret, int *ret_listener,
+                           struct zone_err **err)
+{
+        const struct zone_spec_seccomp *sc = &z->spec->linux.seccomp;
+        *ret = NULL;
+        *ret_listener = -1;
+        if (!sc->present)
+                return 0;
+        /* The entry is <root>/<id>; the cache is <root>/.seccomp (no id starts with '.'). */
+        const char *entry = zone_entry_path(z->entry);
+        _cleanup_free_ char *cache = NULL;
+        if (asprintf(&cache, "%.*s/.seccomp", (int)(strrchr(entry, '/') - entry), entry) < 0)
+                return zone_err_sys(err, -ENOMEM, "linux.seccomp");
+        int r = light_seccomp_compile(sc, cache, &z->ctx->log, ret, err);
+        if (r < 0)
+                return r;
+        if (!light_seccomp_wants_listener(*ret))
+                return 0;
+        int fd = light_seccomp_listener_connect(sc, *ret, err);
+        if (fd < 0) {
+                light_seccomp_free(steal_pointer(ret));
+                return fd;
+        }
+        *ret_listener = fd;
+        return 0;
+}
+
+static void seccomp_freep(struct light_seccomp **s)
+{
+        light_seccomp_free(*s);
 }
 
 static int light_create(struct zone *z, struct zone_err **err)
@@ -89,10 +131,13 @@ static int light_create(struct zone *z, struct zone_err **err)
         r = light_ns_plan_make(spec, &plan, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int console = -1, fifo = -1, pidfd = -1;
+        _cleanup_close_ int console = -1, fifo = -1, pidfd = -1, listener = -1;
+        _cleanup_(seccomp_freep) struct light_seccomp *seccomp = NULL;
         int sv[2] = {-1, -1};
         pid_t pid = -1;
         bool tty_to_creator = spec->process.terminal && !z->console_socket;
+        if ((r = seccomp_prepare(z, &seccomp, &listener, err)) < 0)
+                goto out;
 
         if (spec->process.terminal && !z->console_socket && !z->run_now) {
                 r = zone_err_set(err, -EINVAL,
@@ -132,7 +177,9 @@ static int light_create(struct zone *z, struct zone_err **err)
                                         .fifo_fd = fifo,
                                         .console_fd = console,
                                         .tty_to_creator = tty_to_creator,
-                                        .lsm = lsm};
+                                        .lsm = lsm,
+                                        .seccomp = seccomp,
+                                        .listener_fd = listener};
                 light_init_main(&c);
         }
         if (pid < 0) {
@@ -175,7 +222,7 @@ static int light_create(struct zone *z, struct zone_err **err)
         if (spec->process.has_oom_score_adj &&
             (r = light_apply_oom_score_adj(&spec->process, pid, err)) < 0)
                 goto fail;
-        if ((r = hooks_step(z, err)) < 0)
+        if ((r = hooks_step(z, listener >= 0, err)) < 0)
                 goto fail;
         if (tty_to_creator &&
             (r = light_sync_recv(z->sync_fd, SYNC_TTY, NULL, &z->tty_master, err)) < 0)
@@ -321,10 +368,14 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
         int r = light_ns_plan_of_pid(z->state->pid, &plan, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int console = -1, pidfd = -1, tty = -1;
+        _cleanup_close_ int console = -1, pidfd = -1, tty = -1, listener = -1;
+        _cleanup_(seccomp_freep) struct light_seccomp *seccomp = NULL;
         int sv[2] = {-1, -1};
         pid_t pid = -1;
         bool tty_to_creator = opts->process->terminal && !opts->console_socket;
+        /* An exec'd process gets the zone's filter too, as in runc. */
+        if ((r = seccomp_prepare(z, &seccomp, &listener, err)) < 0)
+                goto out;
         if (tty_to_creator && opts->detach) {
                 r = zone_err_set(err, -EINVAL, "--tty with --detach needs --console-socket");
                 goto out;
@@ -344,6 +395,8 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
         if (pid == 0) {
                 close(sv[0]);
                 struct light_exec_child c = {.lsm = lsm,
+                                             .seccomp = seccomp,
+                                             .listener_fd = listener,
                                              .process = opts->process,
                                              .plan = &plan,
                                              .preserve_fds = opts->preserve_fds,
@@ -357,6 +410,19 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
                 goto out;
         }
         closep(&sv[1]);
+        if (listener >= 0) {
+                _cleanup_free_ char *created = NULL, *process_state = NULL;
+                r = zone_state_oci_json(z->state, zone_state_status(z->state), z->spec, false,
+                                        &created, err);
+                if (r >= 0)
+                        r = light_seccomp_process_state(&z->spec->linux.seccomp, created, pid,
+                                                        &process_state, err);
+                if (r >= 0 && (r = light_sync_send(sv[0], SYNC_HOOKS_DONE, process_state,
+                                                   strlen(process_state))) < 0)
+                        r = zone_err_sys(err, r, "send to zone process");
+                if (r < 0)
+                        goto fail;
+        }
         if (tty_to_creator && (r = light_sync_recv(sv[0], SYNC_TTY, NULL, &tty, err)) < 0)
                 goto fail;
         if ((r = light_sync_recv(sv[0], SYNC_CREATED, NULL, NULL, err)) < 0)
