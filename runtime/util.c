@@ -242,8 +242,8 @@ int open_procfs(const char *path, int flags)
         if (strncmp(path, "/proc/", 6) != 0)
                 return -EINVAL;
         struct open_how how = {
-                .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-                .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
+            .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+            .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS,
         };
         _cleanup_close_ int proc = (int)syscall(SYS_openat2, AT_FDCWD, "/proc", &how, sizeof(how));
         if (proc < 0)
@@ -252,8 +252,8 @@ int open_procfs(const char *path, int flags)
                 return -EXDEV;
         /* Below /proc: no symlink, no other mount (a bind over a knob) on the way. */
         how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
-        how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-                      RESOLVE_NO_XDEV;
+        how.resolve =
+            RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
         int fd = (int)syscall(SYS_openat2, proc, path + 6, &how, sizeof(how));
         if (fd < 0)
                 return -errno;

@@ -44,8 +44,7 @@ void light_lsm_detect(const struct zone_spec_process *p, const struct zone_log *
                            p->selinux_label);
 }
 
-static int write_attr(const char *path, const char *value, const char *field,
-                      struct zone_err **err)
+static int write_attr(const char *path, const char *value, const char *field, struct zone_err **err)
 {
         _cleanup_close_ int fd = open_procfs(path, O_WRONLY);
         if (fd == -EXDEV)
@@ -74,7 +73,7 @@ int light_lsm_apply(const struct zone_spec_process *p, const struct light_lsm *l
                         return r;
         }
         if (lsm->selinux)
-                return write_attr("/proc/self/attr/exec", p->selinux_label,
-                                  "process.selinuxLabel", err);
+                return write_attr("/proc/self/attr/exec", p->selinux_label, "process.selinuxLabel",
+                                  err);
         return 0;
 }

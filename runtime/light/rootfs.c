@@ -127,8 +127,7 @@ static int mask_path(int rootfd, const char *path, struct zone_err **err)
                 return zone_err_sys(err, -errno, "mask %s: stat /dev/null", path);
         if (!S_ISCHR(null_st.st_mode) || null_st.st_rdev != makedev(1, 3))
                 return zone_err_set(err, -EPERM,
-                                    "mask %s: /dev/null in the zone is not the null device",
-                                    path);
+                                    "mask %s: /dev/null in the zone is not the null device", path);
         _cleanup_close_ int tree =
             open_tree(nullfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)

@@ -34,5 +34,5 @@ int light_seccomp_load(const struct light_seccomp *s, int listener_fd,
                        const char *process_state_json, struct zone_err **err);
 
 /* The containerProcessState document sent to the listener (runtime-spec config-linux.md). */
-int light_seccomp_process_state(const struct zone_spec_seccomp *sc, const char *state_json,
-                                int pid, char **ret, struct zone_err **err);
+int light_seccomp_process_state(const struct zone_spec_seccomp *sc, const char *state_json, int pid,
+                                char **ret, struct zone_err **err);

@@ -172,10 +172,9 @@ int light_apply_sysctl(const struct zone_spec *spec, struct zone_err **err)
                                 if (*c == '.')
                                         *c = '/';
                 const char *value = kv->value ? kv->value : "";
-                _cleanup_close_ int fd =
-                    openat2_fd(procsys, rel, O_WRONLY | O_CLOEXEC | O_NOCTTY,
-                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS |
-                                   RESOLVE_NO_XDEV);
+                _cleanup_close_ int fd = openat2_fd(procsys, rel, O_WRONLY | O_CLOEXEC | O_NOCTTY,
+                                                    RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+                                                        RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
                 if (fd < 0)
                         return zone_err_sys(err, fd, "linux.sysctl: write \"%s\" to /proc/sys/%s",
                                             value, rel);
