@@ -133,3 +133,109 @@ refute_output_regex() {
 	with_real zrun delete --force "$ID"
 	assert_runtime_unchanged
 }
+
+# --- 2. CVE-2024-21626: runtime fds leaking into the zone -------------------------------------
+
+# The zone's program sees only 0 1 2 (and ls's own directory fd, 3).
+fds_only_stdio() {
+	assert_success
+	[ "$(echo "$output" | tr '\n' ' ')" = "0 1 2 3 " ] || fail "unexpected fds in the zone: $output"
+}
+
+# Checked to fail without the protection: a runtime that keeps any extra fd open (runc 1.1.5
+# leaks its /sys/fs/cgroup handle) lists it here.
+@test "CVE-2024-21626: run and exec leave only stdio open in the zone" {
+	args ls /proc/self/fd
+	zrun run "$ID"
+	fds_only_stdio
+	args sleep 30
+	zrun run --detach "$ID"
+	assert_success
+	zrun exec "$ID" ls /proc/self/fd
+	fds_only_stdio
+}
+
+@test "CVE-2024-21626: exec --tty leaves only the terminal open in the zone" {
+	[ -x "${RECVTTY:-}" ] || skip "recvtty helper not built (set RECVTTY)"
+	args sleep 30
+	zrun run --detach "$ID"
+	assert_success
+	"$RECVTTY" "$TMP/tty.sock" "$TMP/tty.out" 2>"$TMP/recvtty.err" &
+	register_pid $!
+	wait_for test -S "$TMP/tty.sock"
+	zrun exec --detach --tty --console-socket "$TMP/tty.sock" "$ID" sh -c 'echo fds: $(ls /proc/self/fd)'
+	assert_success
+	wait_for grep -q "fds:" "$TMP/tty.out"
+	run tr -d '\r' <"$TMP/tty.out"
+	# sh's command substitution runs ls in a subshell: fds 0-2 and ls's directory fd.
+	assert_line "fds: 0 1 2 3"
+}
+
+# process.cwd naming a runtime fd: the zone must either fail to start or get a cwd inside its
+# root. Escaped, ../../.. from the cwd reaches the host's root, where this bundle is.
+# Checked to fail without the protection: runc 1.1.5 gives the zone a cwd in the host's
+# /sys/fs/cgroup for one of these fds (its leaked fd 7 on this host), and the probe prints
+# ESCAPED.
+@test "CVE-2024-21626: process.cwd /proc/self/fd/N never puts the zone outside its root" {
+	local n probe
+	probe="test -e ../../../../../../../../../../..$BUNDLE/config.json && echo ESCAPED; readlink /proc/self/cwd"
+	for n in 3 4 5 6 7 8 9 10; do
+		cfg '.process.cwd = $c' --arg c "/proc/self/fd/$n"
+		args sh -c "$probe"
+		zrun run "$ID-$n"
+		if [ "$status" -eq 0 ]; then
+			refute_output --partial ESCAPED
+		else
+			assert_one_line_error
+		fi
+		zrun delete --force "$ID-$n"
+	done
+}
+
+# Checked to fail without the protection: as above, with runc exec --cwd.
+@test "CVE-2024-21626: exec --cwd /proc/self/fd/N never puts the process outside the root" {
+	local n probe
+	probe="test -e ../../../../../../../../../../..$BUNDLE/config.json && echo ESCAPED; readlink /proc/self/cwd"
+	args sleep 30
+	zrun run --detach "$ID"
+	assert_success
+	for n in 3 4 5 6 7 8 9 10; do
+		zrun exec --cwd "/proc/self/fd/$n" "$ID" sh -c "$probe"
+		if [ "$status" -eq 0 ]; then
+			refute_output --partial ESCAPED
+		fi
+	done
+}
+
+# --- 3. CVE-2021-30465: symlink-exchange race on a mount destination --------------------------
+
+# Checked to fail without the protection: a runtime that resolves the destination once and
+# mounts by path (runc before 1.0.0-rc95) lands some of the mounts in $TMP/hostdir of the zone's
+# mount namespace, where pivot_root leaves them behind: the probe then finds no such mount.
+@test "CVE-2021-30465: a mount destination swapped with a symlink never mounts outside the root" {
+	need_attack
+	mkdir -p "$ROOTFS/data/mnt" "$TMP/hostdir"
+	ln -s "$TMP/hostdir" "$ROOTFS/data.link"
+	cfg '.mounts += [{"destination":"/data/mnt","type":"tmpfs","source":"tmpfs","options":["size=1240k"]}]'
+	args sh -c 'echo "n=$(grep -c size=1240k /proc/self/mountinfo)"; grep size=1240k /proc/self/mountinfo; exit 0'
+	"$ZONE_ATTACK" swap "$ROOTFS/data" "$ROOTFS/data.link" &
+	register_pid $!
+	local i ok=0 failed=0
+	for i in $(seq 50); do
+		zrun run "$ID-$i"
+		if [ "$status" -eq 0 ]; then
+			[ "${lines[0]}" = n=1 ] || fail "run $i: the tmpfs is not in the zone ($output)"
+			ok=$((ok + 1))
+		else
+			assert_one_line_error
+			failed=$((failed + 1))
+		fi
+		zrun delete --force "$ID-$i"
+	done
+	echo "$ok runs mounted in the root, $failed refused" >&3
+	[ -z "$(ls -A "$TMP/hostdir")" ] || fail "something appeared in the host directory"
+	if grep -q size=1240k /proc/self/mountinfo; then
+		fail "the tmpfs is mounted on the host"
+	fi
+	[ "$ok" -gt 0 ] || fail "no run succeeded: the race was never exercised"
+}
