@@ -182,6 +182,7 @@ static int init_steps(const struct light_child *c, char **state_json, struct zon
             .rootfs = z->rootfs,
             .userns = c->plan->new_user || c->plan->join_user,
             .no_pivot = z->no_pivot,
+            .mount_label = c->lsm.selinux ? spec->linux.mount_label : NULL,
         };
         r = light_rootfs_prepare(spec, &ro, err);
         if (r < 0)

@@ -35,7 +35,7 @@ void light_lsm_detect(const struct zone_spec_process *p, const struct zone_log *
                       struct light_lsm *ret)
 {
         ret->apparmor = p->apparmor_profile && *p->apparmor_profile && apparmor_enabled();
-        ret->selinux = p->selinux_label && *p->selinux_label && selinux_enabled();
+        ret->selinux = selinux_enabled();
         if (p->apparmor_profile && *p->apparmor_profile && !ret->apparmor)
                 zone_debug(log, "AppArmor is not enabled: ignoring process.apparmorProfile %s",
                            p->apparmor_profile);
@@ -72,7 +72,7 @@ int light_lsm_apply(const struct zone_spec_process *p, const struct light_lsm *l
                 if (r < 0)
                         return r;
         }
-        if (lsm->selinux)
+        if (lsm->selinux && p->selinux_label && *p->selinux_label)
                 return write_attr("/proc/self/attr/exec", p->selinux_label, "process.selinuxLabel",
                                   err);
         return 0;

@@ -10,7 +10,7 @@ struct zone_err;
 
 struct light_lsm {
         bool apparmor; /* AppArmor is enabled on the host */
-        bool selinux;  /* SELinux is enabled on the host */
+        bool selinux;  /* SELinux is enabled on the host (also gates linux.mountLabel) */
 };
 
 /* Host side, before the zone's process exists: which LSMs are on (logs what will be ignored). */

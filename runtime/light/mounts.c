@@ -318,6 +318,9 @@ int light_mount_fs(const char *type, const char *source, const struct light_moun
                                 return fs_error(err, fsfd, r, type, dest_name, opt);
                 }
         }
+        /* Set on its own: an SELinux context holds commas (s0:c1,c2). */
+        if (o->context && fsconfig(fsfd, FSCONFIG_SET_STRING, "context", o->context, 0) < 0)
+                return fs_error(err, fsfd, -errno, type, dest_name, "context");
         if (fsconfig(fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return fs_error(err, fsfd, -errno, type, dest_name, "");
 
@@ -388,7 +391,7 @@ static bool has_cgroupns(const struct zone_spec *spec)
 }
 
 int light_mount_one(int rootfd, const struct zone_spec *spec, size_t i, bool userns,
-                    struct zone_err **err)
+                    const char *mount_label, struct zone_err **err)
 {
         const struct zone_spec_mount *m = &spec->mounts[i];
         char what[64];
@@ -427,6 +430,10 @@ int light_mount_one(int rootfd, const struct zone_spec *spec, size_t i, bool use
                 if (fd < 0) {
                         r = zone_err_wrap(err, "mount %s on %s", type, dest);
                 } else {
+                        /* linux.mountLabel for the filesystems made for the zone alone. */
+                        if (!strcmp(type, "tmpfs") || !strcmp(type, "devpts") ||
+                            !strcmp(type, "mqueue"))
+                                o.context = mount_label;
                         r = light_mount_fs(type, m->source, &o, fd, dest, err);
                         if (r == -EPERM && userns && !strcmp(type, "sysfs")) {
                                 /* A user namespace without its own network namespace may not

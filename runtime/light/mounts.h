@@ -23,6 +23,7 @@ struct light_mount_opts {
         bool propagation_rec;      /* the r-variant ("rshared") */
         bool bind, rec;            /* "bind" / "rbind" */
         char *data;                /* everything else, comma-joined ("mode=755,size=64k") */
+        const char *context;       /* SELinux context= for the new superblock, or NULL */
 };
 
 /* Parses options (NULL allowed). Unknown options go to data. "idmap"/"ridmap" fail with
@@ -36,7 +37,7 @@ int light_propagation_parse(const char *name, unsigned long *ret);
 
 /* Mounts one config mount (index i, for messages) into the rootfs at rootfd. */
 int light_mount_one(int rootfd, const struct zone_spec *spec, size_t i, bool userns,
-                    struct zone_err **err);
+                    const char *mount_label, struct zone_err **err);
 
 /* The "cgroup" mount type: cgroup2, or a tmpfs holding the host's v1 hierarchies. In a cgroup
  * namespace each is mounted fresh; without one, the process's own cgroup of each is bound. */

@@ -74,7 +74,8 @@ int light_rootfs_prepare(const struct zone_spec *spec, const struct light_rootfs
         if (rootfd < 0)
                 return zone_err_sys(err, -errno, "open rootfs %s", opts->rootfs);
         for (size_t i = 0; i < spec->n_mounts; i++)
-                if ((r = light_mount_one(rootfd, spec, i, opts->userns, err)) < 0)
+                if ((r = light_mount_one(rootfd, spec, i, opts->userns, opts->mount_label, err)) <
+                    0)
                         return r;
         if (!dev_is_host_bind(spec) &&
             (r = light_setup_devices(rootfd, spec, opts->userns, err)) < 0)

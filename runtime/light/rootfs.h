@@ -12,6 +12,7 @@ struct light_rootfs_opts {
         const char *rootfs; /* absolute host path of root.path */
         bool userns;        /* inside a new user namespace: bind-mount devices, keep locked flags */
         bool no_pivot;      /* chroot-style entry instead of pivot_root (--no-pivot) */
+        const char *mount_label; /* linux.mountLabel when SELinux is on, else NULL */
 };
 
 /* Step 1, before createContainer hooks: root propagation (rootfsPropagation, default rprivate
