@@ -239,3 +239,239 @@ fds_only_stdio() {
 	fi
 	[ "$ok" -gt 0 ] || fail "no run succeeded: the race was never exercised"
 }
+
+# --- 4. CVE-2025-31133 / CVE-2025-52565: masking with the image's /dev/null -------------------
+
+# The image's own /dev (no tmpfs on it), whose null is NODE (a symlink target or "file").
+image_dev_null() {
+	cfg 'del(.mounts[] | select(.destination == "/dev"))'
+	rm -f "$ROOTFS/dev/null"
+	if [ "$1" = file ]; then
+		echo not-the-null-device >"$ROOTFS/dev/null"
+	else
+		ln -s "$1" "$ROOTFS/dev/null"
+	fi
+	# The attacker writes core_pattern's current value back through every masked file: harmless
+	# on the host even if it lands, and visible as a successful write to a non-null file.
+	cfg '.process.env += ["CP=" + $cp]' --arg cp "$(cat /proc/sys/kernel/core_pattern)"
+	args sh -c 'for f in /proc/kcore /proc/keys /proc/timer_list; do
+		[ -e $f ] || continue
+		echo "$f $(stat -c "%F %t:%T" $f)"
+		printf "%s\n" "$CP" 2>/dev/null >$f && head -c 64 $f | grep -q . && echo "WROTE $f"
+	done; exit 0'
+}
+
+# Either create refuses with a clear error, or every masked file is the null device.
+assert_masked_safely() {
+	if [ "$status" -ne 0 ]; then
+		assert_one_line_error
+		assert_stderr_matches "/dev/null"
+	else
+		refute_output --partial WROTE
+		local l
+		for l in "${lines[@]}"; do
+			[[ "$l" == *"character special file 1:3" ]] || fail "masked file is not /dev/null: $l"
+		done
+		[ "${#lines[@]}" -gt 0 ] || fail "no masked file checked"
+	fi
+	[ "$(cat /proc/sys/kernel/core_pattern)" = "$CORE_PATTERN" ] || fail "host core_pattern changed"
+}
+
+# Checked to fail without the protection: runc 1.1.5 binds the symlink's target over the masked
+# files; with readonlyPaths removed they are core_pattern itself, written from the zone (WROTE).
+@test "CVE-2025-31133: /dev/null a symlink to core_pattern: masking is refused or stays /dev/null" {
+	CORE_PATTERN=$(cat /proc/sys/kernel/core_pattern)
+	image_dev_null /proc/sys/kernel/core_pattern
+	zrun run "$ID"
+	assert_masked_safely
+	# Without /proc/sys read-only, a masked file bound to core_pattern would be writable.
+	cfg 'del(.linux.readonlyPaths)'
+	zrun run "$ID-2"
+	assert_masked_safely
+}
+
+# Checked to fail without the protection: runc 1.1.5 binds the image's regular file over the
+# masked files, which the zone can then write (WROTE).
+@test "CVE-2025-52565: /dev/null a regular file: masking is refused or stays /dev/null" {
+	CORE_PATTERN=$(cat /proc/sys/kernel/core_pattern)
+	image_dev_null file
+	zrun run "$ID"
+	assert_masked_safely
+}
+
+# --- 5. CVE-2025-52881: the runtime's writes to /proc reach the real procfs -------------------
+
+fake_proc() {
+	local d=$1
+	mkdir -p "$d/sys/net/ipv4" "$d/self"
+	echo FAKE >"$d/sys/net/ipv4/ip_forward"
+	echo FAKE >"$d/self/oom_score_adj"
+}
+
+assert_fake_untouched() {
+	local f
+	for f in "$@"; do
+		[ "$(cat "$f")" = FAKE ] || fail "the runtime wrote to the image's fake $f: $(cat "$f")"
+	done
+}
+
+# Checked to fail without the protection: runc 1.1.5 writes sysctls through the zone's own
+# /proc after pivot_root: with no proc mount that is the image's fake file (now "1").
+@test "CVE-2025-52881: sysctl and oomScoreAdj with a fake /proc in the image reach the real procfs" {
+	cfg 'del(.mounts[] | select(.destination == "/proc"))
+		| del(.linux.maskedPaths) | del(.linux.readonlyPaths)
+		| .linux.sysctl = {"net.ipv4.ip_forward":"1"} | .process.oomScoreAdj = 123'
+	fake_proc "$ROOTFS/proc"
+	args sleep 30
+	zrun run --detach "$ID"
+	if [ "$status" -ne 0 ]; then
+		assert_one_line_error
+	else
+		local pid
+		pid=$(container_pid "$ID")
+		[ "$(nsenter -t "$pid" -n cat /proc/sys/net/ipv4/ip_forward)" = 1 ] ||
+			fail "the zone's real ip_forward was not set"
+		[ "$(cat "/proc/$pid/oom_score_adj")" = 123 ] || fail "oomScoreAdj was not applied"
+	fi
+	assert_fake_untouched "$ROOTFS/proc/sys/net/ipv4/ip_forward" "$ROOTFS/proc/self/oom_score_adj"
+}
+
+# Checked to fail without the protection: a runtime that follows the image's /proc symlink when
+# writing would hit $ROOTFS/fakeproc (runc 1.1.5 refuses the symlinked /proc destination).
+@test "CVE-2025-52881: an image /proc symlinked to a fake tree is never written through" {
+	cfg '.linux.sysctl = {"net.ipv4.ip_forward":"1"} | .process.oomScoreAdj = 123'
+	rmdir "$ROOTFS/proc"
+	fake_proc "$ROOTFS/fakeproc"
+	ln -s /fakeproc "$ROOTFS/proc"
+	args sleep 30
+	zrun run --detach "$ID"
+	if [ "$status" -ne 0 ]; then
+		assert_one_line_error
+	else
+		local pid
+		pid=$(container_pid "$ID")
+		[ "$(nsenter -t "$pid" -n cat /proc/sys/net/ipv4/ip_forward)" = 1 ] ||
+			fail "the zone's real ip_forward was not set"
+	fi
+	assert_fake_untouched "$ROOTFS/fakeproc/sys/net/ipv4/ip_forward" "$ROOTFS/fakeproc/self/oom_score_adj"
+}
+
+# --- 6. CVE-2022-0492: cgroup v1 release_agent ------------------------------------------------
+
+release_agents() {
+	local f
+	for f in /sys/fs/cgroup/*/release_agent; do
+		[ -e "$f" ] && echo "$f $(cat "$f")"
+	done
+}
+
+# Checked to fail without the protection: with CAP_SYS_ADMIN (what this test denies by default)
+# the mount succeeds and "MOUNTED" appears; on kernels before 5.17 the user-namespace route
+# printed "USERNS-WROTE".
+@test "CVE-2022-0492: a zone cannot mount cgroup v1 or write a release_agent" {
+	local before
+	before=$(release_agents)
+	args sh -c 'mkdir -p /tmp/cg
+		for c in memory pids rdma; do mount -t cgroup -o $c cg /tmp/cg 2>/dev/null && echo MOUNTED-$c && umount /tmp/cg; done
+		for f in /sys/fs/cgroup/*/release_agent /sys/fs/cgroup/release_agent; do
+			[ -e $f ] && { echo /x 2>/dev/null >$f && echo WROTE $f; }
+		done
+		unshare -Urmc sh -c "mount -t cgroup -o memory cg /tmp/cg && echo USERNS-MOUNTED && echo /x >/tmp/cg/release_agent && echo USERNS-WROTE" 2>/dev/null
+		echo done'
+	zrun run "$ID"
+	assert_success
+	assert_line done
+	refute_output --partial MOUNTED
+	refute_output --partial WROTE
+	[ "$(release_agents)" = "$before" ] || fail "a host release_agent changed"
+}
+
+# --- 7. CVE-2022-27650: inheritable and ambient capabilities ----------------------------------
+
+cap_field() {
+	echo "$output" | awk -v k="$1:" '$1 == k { print $2 }'
+}
+
+# Checked to fail without the protection: crun < 1.4.4 (the CVE) set CapInh to the full set;
+# runc 1.1.5 (fixed in 1.1.2) passes.
+@test "CVE-2022-27650: inheritable and ambient capabilities are what the config says" {
+	need_attack
+	args /zone-attack caps
+	zrun run "$ID"
+	assert_success
+	[ "$(cap_field CapInh)" = 0000000000000000 ] || fail "run: CapInh $(cap_field CapInh)"
+	[ "$(cap_field CapAmb)" = 0000000000000000 ] || fail "run: CapAmb $(cap_field CapAmb)"
+
+	args sleep 30
+	zrun run --detach "$ID-x"
+	assert_success
+	zrun exec "$ID-x" /zone-attack caps
+	assert_success
+	[ "$(cap_field CapInh)" = 0000000000000000 ] || fail "exec: CapInh $(cap_field CapInh)"
+	[ "$(cap_field CapAmb)" = 0000000000000000 ] || fail "exec: CapAmb $(cap_field CapAmb)"
+
+	cfg '.process.capabilities.inheritable = ["CAP_KILL"]'
+	args /zone-attack caps
+	zrun run "$ID-i"
+	assert_success
+	[ "$(cap_field CapInh)" = 0000000000000020 ] || fail "inheritable [CAP_KILL]: CapInh $(cap_field CapInh)"
+	[ "$(cap_field CapAmb)" = 0000000000000000 ] || fail "inheritable [CAP_KILL]: CapAmb $(cap_field CapAmb)"
+}
+
+# Checked to fail without the protection: with CAP_SYS_ADMIN left in the bounding set, the
+# file-capability and setuid binaries print it in CapPrm.
+@test "CVE-2022-27650: setuid and file-capability binaries gain nothing beyond the bounding set" {
+	need_attack
+	mkdir -p "$ROOTFS/priv"
+	cp "$ZONE_ATTACK" "$ROOTFS/priv/fcap"
+	setcap cap_sys_admin,cap_kill,cap_mknod+p "$ROOTFS/priv/fcap" || skip "setcap failed"
+	cp "$ZONE_ATTACK" "$ROOTFS/priv/suid"
+	chmod 4755 "$ROOTFS/priv/suid"
+	cfg '.process.user = {"uid":1000,"gid":1000} | .process.noNewPrivileges = false'
+	local b
+	for b in fcap suid; do
+		args /priv/$b caps
+		zrun run "$ID-$b"
+		assert_success
+		local prm bnd
+		prm=$((16#$(cap_field CapPrm)))
+		bnd=$((16#$(cap_field CapBnd)))
+		((prm & ~bnd)) && fail "$b: CapPrm beyond the bounding set: $output"
+		((prm & (1 << 21))) && fail "$b: CAP_SYS_ADMIN gained: $output"
+		[ "$(cap_field CapInh)" = 0000000000000000 ] || fail "$b: CapInh $(cap_field CapInh)"
+		[ "$(cap_field CapAmb)" = 0000000000000000 ] || fail "$b: CapAmb $(cap_field CapAmb)"
+	done
+}
+
+# --- 8. Devices: no host block device reachable ----------------------------------------------
+
+host_root_dev() {
+	local d
+	d=$(stat -c %d /)
+	echo "$(((d >> 8) & 0xfff)) $(((d & 0xff) | ((d >> 12) & 0xfff00)))"
+}
+
+# Checked to fail without the protection: with CAP_MKNOD in the default set (as in Docker's),
+# "MADE" appears.
+@test "devices: a zone cannot mknod a host block device by default" {
+	local maj min
+	read -r maj min < <(host_root_dev)
+	args sh -c "mknod /tmp/root b $maj $min && echo MADE; mknod /tmp/sda b 8 0 && echo MADE; echo done"
+	zrun run "$ID"
+	assert_success
+	assert_line done
+	refute_output --partial MADE
+}
+
+@test "devices: with CAP_MKNOD a made host block device still cannot be opened" {
+	local maj min
+	read -r maj min < <(host_root_dev)
+	cfg '.process.capabilities |= with_entries(.value += ["CAP_MKNOD"])'
+	args sh -c "mknod /tmp/root b $maj $min && echo MADE; head -c 512 /tmp/root >/dev/null 2>&1 && echo OPENED; echo done"
+	zrun run "$ID"
+	assert_success
+	assert_line done
+	if [[ "$output" == *OPENED* ]]; then
+		skip "device cgroup policy comes with cgroups"
+	fi
+}
