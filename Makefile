@@ -145,3 +145,12 @@ $(BUILD)/tests/zone-attack: tests/integration/helpers/zone-attack.c
 $(BUILD)/tests/zone-attack-ld: tests/integration/helpers/zone-attack-ld.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O2 -static -nostdlib -fno-stack-protector -fno-builtin -o $@ $<
+
+$(BUILD)/tests/seccomp-listener: tests/integration/helpers/seccomp-listener.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -o $@ $<
+
+# No libc: x32 has no runtime on Debian, and the program makes only its one call.
+$(BUILD)/tests/x32-call: tests/integration/helpers/x32-call.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) -O2 -static -nostdlib -fno-stack-protector -fno-builtin -o $@ $<
