@@ -89,9 +89,9 @@ refute_output_regex() {
 	[ "$(sha256sum <"$ZONE_OCI")" = "$RUNTIME_SUM" ] || fail "the runtime binary was overwritten ($diag)"
 }
 
-# Checked to fail without the protection: with PR_SET_DUMPABLE left on (and the zone given
-# CAP_SYS_PTRACE), /proc/1/exe of a waiting init opens O_PATH and reopens for writing once the
-# runtime exits.
+# Checked to fail without the protection: runc 1.1.5's waiting init is reachable (O_PATH exe
+# and O_RDWR mem open; it relies on a sealed memfd copy of itself instead), and the test fails
+# there. zone-oci's init is not dumpable until execve.
 @test "CVE-2019-5736: the zone's init (runtime code until start) cannot be opened via /proc/PID/exe" {
 	need_attack
 	use_runtime_copy
@@ -392,8 +392,8 @@ cap_field() {
 	echo "$output" | awk -v k="$1:" '$1 == k { print $2 }'
 }
 
-# Checked to fail without the protection: crun < 1.4.4 (the CVE) set CapInh to the full set;
-# runc 1.1.5 (fixed in 1.1.2) passes.
+# Checked to fail without the protection: crun < 1.4.4 (the CVE) set CapInh to the full set.
+# runc 1.1.5 fails the last case: it raises inheritable CAP_KILL into the ambient set.
 @test "CVE-2022-27650: inheritable and ambient capabilities are what the config says" {
 	need_attack
 	args /zone-attack caps
