@@ -358,6 +358,8 @@ static int run_filtered(const struct light_seccomp *s, child_fn fn)
         assert_true(pid >= 0);
         if (pid == 0) {
                 struct zone_err *err = NULL;
+                /* cmocka catches SIGSYS; a zone's process starts with it at the default. */
+                signal(SIGSYS, SIG_DFL);
                 if (light_seccomp_load(s, -1, NULL, &err) < 0)
                         _exit(100);
                 /* Straight to exit_group: ASan's _exit runs a leak check that needs syscalls
@@ -640,7 +642,7 @@ static void test_listener_connect_errors(void **state)
         zone_spec_free(spec);
 }
 
-static void test_notify(void **state)
+static void notify_with_flags(const char *flags)
 {
         char dir[] = "/tmp/test-seccomp-XXXXXX";
         assert_non_null(mkdtemp(dir));
@@ -649,9 +651,9 @@ static void test_notify(void **state)
         char json[512];
         snprintf(json, sizeof(json),
                  "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"%s\", "
-                 "\"listenerMetadata\": \"meta-x\", \"syscalls\": [{\"names\": [\"getcwd\"], "
-                 "\"action\": \"SCMP_ACT_NOTIFY\"}]}",
-                 path);
+                 "\"listenerMetadata\": \"meta-x\", \"flags\": [%s], \"syscalls\": [{\"names\": "
+                 "[\"getcwd\"], \"action\": \"SCMP_ACT_NOTIFY\"}]}",
+                 path, flags);
         struct zone_spec *spec = parse(json);
         struct light_seccomp *s = NULL;
         _cleanup_err_ struct zone_err *err = NULL;
@@ -717,6 +719,117 @@ static void test_notify(void **state)
         rm_rf(dir);
 }
 
+static void test_notify(void **state)
+{
+        notify_with_flags("");
+}
+
+/* TSYNC with a listener needs TSYNC_ESRCH; the killable wait needs the listener. */
+static void test_notify_flags(void **state)
+{
+        notify_with_flags("\"SECCOMP_FILTER_FLAG_TSYNC\", \"SECCOMP_FILTER_FLAG_LOG\", "
+                          "\"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV\"");
+}
+
+/* ---- other actions ---- */
+
+static int call_getcwd_raw(void)
+{
+        char buf[64];
+        long r = syscall(SYS_getcwd, buf, sizeof(buf));
+        return r < 0 ? errno : 0;
+}
+
+static void test_other_actions(void **state)
+{
+        /* TRAP: SIGSYS, fatal by default. */
+        struct light_seccomp *s = compile_ok(
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"getcwd\"], "
+            "\"action\": \"SCMP_ACT_TRAP\"}]}",
+            NULL, NULL);
+        int status = run_filtered(s, call_getcwd_raw);
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), SIGSYS);
+        light_seccomp_free(s);
+
+        /* TRACE with no tracer attached: the call fails with ENOSYS. */
+        s = compile_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+                       "[\"getcwd\"], \"action\": \"SCMP_ACT_TRACE\"}]}",
+                       NULL, NULL);
+        assert_exit(run_filtered(s, call_getcwd_raw), ENOSYS);
+        light_seccomp_free(s);
+
+        /* LOG: allowed (and logged by the kernel). */
+        s = compile_ok("{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": "
+                       "[\"getcwd\"], \"action\": \"SCMP_ACT_LOG\"}]}",
+                       NULL, NULL);
+        assert_exit(run_filtered(s, call_getcwd_raw), 0);
+        light_seccomp_free(s);
+
+        /* A rule equal to the default is dropped (libseccomp refuses it), not an error. */
+        s = compile_ok("{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1, "
+                       "\"syscalls\": [{\"names\": [\"getcwd\"], \"action\": \"SCMP_ACT_ERRNO\", "
+                       "\"errnoRet\": 1}, {\"names\": [\"getcwd\", \"exit_group\"], \"action\": "
+                       "\"SCMP_ACT_ALLOW\"}]}",
+                       NULL, NULL);
+        assert_exit(run_filtered(s, call_getcwd_raw), 0);
+        light_seccomp_free(s);
+}
+
+/* ---- the cache key ---- */
+
+static void key_of(const char *json, uint8_t key[LIGHT_SECCOMP_KEY_SIZE])
+{
+        struct zone_spec *spec = parse(json);
+        assert_int_equal(light_seccomp_cache_key(&spec->linux.seccomp, key), 0);
+        zone_spec_free(spec);
+}
+
+/* Every field shapes the key; the same config gives the same key. */
+static void test_cache_key(void **state)
+{
+        static const char *const configs[] = {
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\"}",
+            "{\"defaultAction\": \"SCMP_ACT_ERRNO\"}",
+            "{\"defaultAction\": \"SCMP_ACT_ERRNO\", \"defaultErrnoRet\": 1}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": []}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"architectures\": [\"SCMP_ARCH_X86\"]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"flags\": [\"SECCOMP_FILTER_FLAG_LOG\"]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"/a\"}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerMetadata\": \"\"}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\"}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\", \"errnoRet\": 1}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\", "
+            "\"write\"], \"action\": \"SCMP_ACT_ERRNO\"}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"readwrite\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\"}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
+            "\"SCMP_CMP_EQ\"}]}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, "
+            "\"valueTwo\": 2, \"op\": \"SCMP_CMP_EQ\"}]}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 1, \"value\": 1, \"op\": "
+            "\"SCMP_CMP_EQ\"}]}]}",
+            "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": [{\"names\": [\"read\"], "
+            "\"action\": \"SCMP_ACT_ERRNO\", \"args\": [{\"index\": 0, \"value\": 1, \"op\": "
+            "\"SCMP_CMP_NE\"}]}]}",
+        };
+        uint8_t keys[ARRAY_SIZE(configs)][LIGHT_SECCOMP_KEY_SIZE];
+        for (size_t i = 0; i < ARRAY_SIZE(configs); i++) {
+                key_of(configs[i], keys[i]);
+                uint8_t again[LIGHT_SECCOMP_KEY_SIZE];
+                key_of(configs[i], again);
+                assert_memory_equal(keys[i], again, sizeof(again));
+                for (size_t j = 0; j < i; j++)
+                        if (memcmp(keys[i], keys[j], LIGHT_SECCOMP_KEY_SIZE) == 0)
+                                fail_msg("same key for:\n%s\n%s", configs[i], configs[j]);
+        }
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -738,6 +851,9 @@ int main(void)
             cmocka_unit_test(test_process_state),
             cmocka_unit_test(test_listener_connect_errors),
             cmocka_unit_test(test_notify),
+            cmocka_unit_test(test_notify_flags),
+            cmocka_unit_test(test_other_actions),
+            cmocka_unit_test(test_cache_key),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
