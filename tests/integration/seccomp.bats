@@ -168,6 +168,11 @@ nothing_left() {
 	[ "$(stat -c %a "$STATE/.seccomp")" = 700 ]
 	[ "$(stat -c %a:%u "$STATE"/.seccomp/*.bpf)" = 600:0 ]
 
+	# The next zone with the same profile loads the record instead of compiling.
+	zrun --debug --log "$TMP/debug.log" run "$ID"
+	assert_failure
+	grep -q "seccomp cache hit" "$TMP/debug.log" || fail "no cache hit: $(cat "$TMP/debug.log")"
+
 	# A corrupted record is not trusted: the run still applies the right filter.
 	local rec
 	rec=$(echo "$STATE"/.seccomp/*.bpf)
