@@ -12,7 +12,7 @@ n=${BENCH_N:-30}
 profile=${SECCOMP_PROFILE:-/usr/share/containers/seccomp.json}
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(dirname "$zone")
-[ -x "$build/bench/runbench" ] || build=$(dirname "$build") # an asan/zone-oci
+[ "${build##*/}" = asan ] && build=$(dirname "$build") # BUILD/asan/zone-oci
 harness=$build/bench/runbench
 
 [ -r "$profile" ] || { echo "bench: no profile at $profile (podman's containers-common)" >&2; exit 1; }
