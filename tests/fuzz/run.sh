@@ -27,8 +27,10 @@ if [ ${#targets[@]} -eq 0 ]; then
 	exit 1
 fi
 
-# Abort on the first UBSan finding, with a stack, so libFuzzer keeps the input.
+# Abort on the first UBSan finding, with a stack, so libFuzzer keeps the input. Leaks in
+# libraries outside the project are listed (with their reason) in lsan.supp.
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$top/tests/fuzz/lsan.supp:print_suppressions=0}
 
 failed=0
 for name in "${targets[@]}"; do
@@ -70,7 +72,7 @@ for name in "${targets[@]}"; do
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	cov=$(printf '%s\n' "$last" | grep -oE 'cov: [0-9]+ ft: [0-9]+')
 	if [ "$rc" -ne 0 ]; then
-		echo "== fuzz: $name: FAILED (status $rc) after ${seconds}s; input saved in $artifacts/:"
+		echo "== fuzz: $name: FAILED (status $rc) after ${runs:-?} runs; input saved in $artifacts/:"
 		grep -E 'ERROR|check failed|SUMMARY|^    #[0-9]' "$log" | head -30
 		echo "== fuzz: $name: full log in $log"
 		failed=1
