@@ -87,19 +87,46 @@ static void path_pop(struct pctx *c, size_t saved)
         c->path[saved] = '\0';
 }
 
+/* Keys and values quoted in messages come from the file: control characters in them are
+ * escaped, so an error stays one line and cannot drive the terminal it is printed on. */
+static char *escape_controls(const char *s)
+{
+        size_t n = 0;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+                n += *p < 0x20 || *p == 0x7f ? 4 : 1;
+        char *out = malloc(n + 1), *o = out;
+        if (!out)
+                return NULL;
+        for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+                if (*p == '\n' || *p == '\t' || *p == '\r') {
+                        *o++ = '\\';
+                        *o++ = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+                } else if (*p < 0x20 || *p == 0x7f) {
+                        o += sprintf(o, "\\x%02x", *p);
+                } else {
+                        *o++ = (char)*p;
+                }
+        }
+        *o = '\0';
+        return out;
+}
+
 static int bad(struct pctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int bad(struct pctx *c, const char *fmt, ...)
 {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_free_ char *msg = NULL, *full = NULL, *safe = NULL;
         va_list ap;
         va_start(ap, fmt);
         int n = vasprintf(&msg, fmt, ap);
         va_end(ap);
-        if (n < 0)
+        if (n >= 0)
+                n = c->len == 0 ? asprintf(&full, "%s: %s", c->what, msg)
+                                : asprintf(&full, "%s: %s: %s", c->what, c->path, msg);
+        if (n >= 0)
+                safe = escape_controls(full);
+        if (!safe)
                 return zone_err_set(c->err, -ENOMEM, "%s: parse: out of memory", c->what);
-        if (c->len == 0)
-                return zone_err_set(c->err, -EINVAL, "%s: %s", c->what, msg);
-        return zone_err_set(c->err, -EINVAL, "%s: %s: %s", c->what, c->path, msg);
+        return zone_err_set(c->err, -EINVAL, "%s", safe);
 }
 
 /* An error about a member of the object whose path is current. */
