@@ -15,9 +15,11 @@ LIB_SRC  := $(sort $(wildcard runtime/*.c runtime/light/*.c hooks/*.c))
 OCI_SRC  := $(sort $(wildcard cli/zone-oci/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+# zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
+BLOB     := runtime/light/trampoline/blob.S
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(BLOB:%.S=$(BUILD)/obj/%.o)
 OCI_OBJ  := $(OCI_SRC:%.c=$(BUILD)/obj/%.o)
-ASAN_LIB := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
+ASAN_LIB := $(LIB_SRC:%.c=$(BUILD)/asan/%.o) $(BLOB:%.S=$(BUILD)/asan/%.o)
 ASAN_OCI := $(OCI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
@@ -40,6 +42,19 @@ $(BUILD)/obj/%.o: %.c
 $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O1 -g $(SAN) -c $< -o $@
+
+$(BUILD)/trampoline/zone-exec: runtime/light/trampoline/main.c runtime/light/sync.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 $(WARN) -static -nostdlib -fno-stack-protector -fno-builtin \
+		-fno-pie -no-pie -fcf-protection=none -Wl,--build-id=none -s -o $@ $<
+
+$(BUILD)/obj/%.o: %.S $(BUILD)/trampoline/zone-exec
+	@mkdir -p $(dir $@)
+	$(CC) -c -I$(BUILD)/trampoline -o $@ $<
+
+$(BUILD)/asan/%.o: %.S $(BUILD)/trampoline/zone-exec
+	@mkdir -p $(dir $@)
+	$(CC) -c -I$(BUILD)/trampoline -o $@ $<
 
 $(BUILD)/libzone.a: $(LIB_OBJ)
 	@rm -f $@

@@ -251,7 +251,8 @@ int open_procfs(const char *path, int flags)
         if (!is_procfs(proc))
                 return -EXDEV;
         /* Below /proc: no symlink, no other mount (a bind over a knob) on the way. */
-        how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
+        /* openat2 refuses O_PATH with any flag it does not take. */
+        how.flags = (uint64_t)(flags | O_CLOEXEC | (flags & O_PATH ? 0 : O_NOCTTY));
         how.resolve =
             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV;
         int fd = (int)syscall(SYS_openat2, proc, path + 6, &how, sizeof(how));

@@ -23,6 +23,7 @@
 #include "process.h"
 #include "rootfs.h"
 #include "sync.h"
+#include "trampoline.h"
 
 static int cmp_int(const void *a, const void *b)
 {
@@ -111,13 +112,38 @@ static int wait_for_start(int fifo_fd, int sync_fd, struct zone_err **err)
         }
 }
 
-/* The seccomp filter goes in as late as possible. Without no_new_privs the load needs
- * CAP_SYS_ADMIN, so it must come before privileges are dropped (last == false); with it, it is
- * the very last step before execve (last == true). */
-static int seccomp_step(const struct light_seccomp *sc, bool nnp, bool last, int listener,
-                        const char *process_state, struct zone_err **err)
+/* What the final exec needs, made while the zone's process still may (before seccomp and
+ * before privileges are dropped). */
+struct final_exec {
+        int memfd;   /* zone-exec */
+        int attr_fd; /* LSM next-exec attribute, or -1 */
+        char *attr_value;
+};
+
+static void final_exec_done(struct final_exec *f)
 {
-        if (!sc || nnp != last)
+        closep(&f->memfd);
+        closep(&f->attr_fd);
+        free(f->attr_value);
+}
+
+static int final_exec_prepare(const struct zone_spec_process *p, const struct light_lsm *lsm,
+                              struct final_exec *f, struct zone_err **err)
+{
+        int r = light_lsm_prepare(p, lsm, &f->attr_fd, &f->attr_value, err);
+        if (r < 0)
+                return r;
+        f->memfd = light_trampoline_prepare(err);
+        return f->memfd < 0 ? f->memfd : 0;
+}
+
+/* The seccomp filter goes in as late as possible. Without no_new_privs the load needs
+ * CAP_SYS_ADMIN, so it comes here, before privileges are dropped; with it, zone-exec loads it
+ * as its last step before the program's execve (see light_trampoline_exec). */
+static int seccomp_before_privileges_drop(const struct light_seccomp *sc, bool nnp, int listener,
+                                          const char *process_state, struct zone_err **err)
+{
+        if (!sc || nnp)
                 return 0;
         return light_seccomp_load(sc, listener, process_state, err);
 }
@@ -146,7 +172,8 @@ static int make_cwd(const char *cwd, struct zone_err **err)
         return 0;
 }
 
-static int init_steps(const struct light_child *c, char **state_json, struct zone_err **err)
+static int init_steps(const struct light_child *c, char **state_json, struct final_exec *fe,
+                      struct zone_err **err)
 {
         const struct zone *z = c->z;
         const struct zone_spec *spec = z->spec;
@@ -225,10 +252,11 @@ static int init_steps(const struct light_child *c, char **state_json, struct zon
                 return r;
         if (spec->linux.has_personality && (r = light_apply_personality(spec, err)) < 0)
                 return r;
-        if ((r = light_lsm_apply(&spec->process, &c->lsm, err)) < 0)
+        if ((r = final_exec_prepare(&spec->process, &c->lsm, fe, err)) < 0)
                 return r;
-        if ((r = seccomp_step(c->seccomp, spec->process.no_new_privileges, false, c->listener_fd,
-                              nth_string(*state_json, 2), err)) < 0)
+        if ((r = seccomp_before_privileges_drop(c->seccomp, spec->process.no_new_privileges,
+                                                c->listener_fd, nth_string(*state_json, 2), err)) <
+            0)
                 return r;
         if ((r = light_process_apply(&spec->process, err)) < 0)
                 return r;
@@ -241,6 +269,7 @@ _Noreturn void light_init_main(const struct light_child *c)
 {
         _cleanup_err_ struct zone_err *err = NULL;
         _cleanup_free_ char *state_json = NULL;
+        _cleanup_(final_exec_done) struct final_exec fe = {.memfd = -1, .attr_fd = -1};
         const struct zone *z = c->z;
         int keep[5 + LIGHT_NS_MAX] = {c->sync_fd, c->fifo_fd, c->console_fd, z->ctx->log.fd,
                                       c->listener_fd};
@@ -254,7 +283,7 @@ _Noreturn void light_init_main(const struct light_child *c)
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-        int r = init_steps(c, &state_json, &err);
+        int r = init_steps(c, &state_json, &fe, &err);
         if (r >= 0)
                 r = keep_preserved_fds(z->preserve_fds, &err);
         /* From SYNC_CREATED on the creator may exit (create): the zone must outlive it. */
@@ -269,13 +298,20 @@ _Noreturn void light_init_main(const struct light_child *c)
                                    z->spec->hooks.list[ZONE_HOOK_START_CONTAINER],
                                    z->spec->hooks.n[ZONE_HOOK_START_CONTAINER],
                                    nth_string(state_json, 1), &z->ctx->log, &err);
-        if (r >= 0)
-                r = seccomp_step(c->seccomp, z->spec->process.no_new_privileges, true,
-                                 c->listener_fd, nth_string(state_json, 2), &err);
-        /* The sync and fifo fds close on a successful execve: a runtime still listening
-         * reads end-of-file, or the exec error. */
-        if (r >= 0)
-                r = light_process_exec(&z->spec->process, &err);
+        /* zone-exec holds the exec fifo (create) or the sync channel (run) until the program's
+         * execve closes it: `start` and `run` wait for that before poststart hooks. */
+        if (r >= 0) {
+                bool nnp = z->spec->process.no_new_privileges;
+                struct light_trampoline_args a = {
+                    .sync_fd = c->fifo_fd >= 0 ? c->fifo_fd : c->sync_fd,
+                    .attr_fd = fe.attr_fd,
+                    .attr_value = fe.attr_value,
+                    .seccomp = nnp ? c->seccomp : NULL,
+                    .listener_fd = c->listener_fd,
+                    .process_state = nth_string(state_json, 2),
+                };
+                r = light_trampoline_exec(fe.memfd, &z->spec->process, &a, &err);
+        }
         /* After SYNC_CREATED the creator may be gone; the error then goes to the log. */
         if (light_sync_send_error(c->sync_fd, err) < 0)
                 zone_log(&z->ctx->log, ZONE_LOG_ERROR, "%s",
@@ -305,10 +341,12 @@ _Noreturn void light_exec_main(const struct light_exec_child *c)
         if (r >= 0 && c->listener_fd >= 0)
                 r = light_sync_recv(c->sync_fd, SYNC_HOOKS_DONE, &process_state, NULL, &err);
         bool nnp = c->process->no_new_privileges;
+        _cleanup_(final_exec_done) struct final_exec fe = {.memfd = -1, .attr_fd = -1};
         if (r >= 0)
-                r = light_lsm_apply(c->process, &c->lsm, &err);
+                r = final_exec_prepare(c->process, &c->lsm, &fe, &err);
         if (r >= 0)
-                r = seccomp_step(c->seccomp, nnp, false, c->listener_fd, process_state, &err);
+                r = seccomp_before_privileges_drop(c->seccomp, nnp, c->listener_fd, process_state,
+                                                   &err);
         if (r >= 0)
                 r = light_process_apply(c->process, &err);
         if (r >= 0)
@@ -317,10 +355,17 @@ _Noreturn void light_exec_main(const struct light_exec_child *c)
                 prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
         if (r >= 0 && (r = light_sync_send(c->sync_fd, SYNC_CREATED, NULL, 0)) < 0)
                 r = zone_err_sys(&err, r, "notify runtime");
-        if (r >= 0)
-                r = seccomp_step(c->seccomp, nnp, true, c->listener_fd, process_state, &err);
-        if (r >= 0)
-                r = light_process_exec(c->process, &err);
+        if (r >= 0) {
+                struct light_trampoline_args a = {
+                    .sync_fd = c->sync_fd,
+                    .attr_fd = fe.attr_fd,
+                    .attr_value = fe.attr_value,
+                    .seccomp = nnp ? c->seccomp : NULL,
+                    .listener_fd = c->listener_fd,
+                    .process_state = process_state,
+                };
+                r = light_trampoline_exec(fe.memfd, c->process, &a, &err);
+        }
         light_sync_send_error(c->sync_fd, err);
         _exit(127);
 }

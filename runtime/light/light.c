@@ -276,6 +276,11 @@ static int light_start(struct zone *z, struct zone_err **err)
         if (write(fd, &c, 1) != 1)
                 return zone_err_sys(err, -errno, "release container \"%s\"", z->state->id);
         unlinkat(dfd, EXEC_FIFO, 0);
+        /* The zone holds the fifo's read end until its program's execve (or its death): the
+         * write end then reports POLLERR. Poststart hooks must not run before that. */
+        struct pollfd p = {.fd = fd, .events = 0};
+        while (poll(&p, 1, -1) < 0 && errno == EINTR)
+                ;
         return 0;
 }
 

@@ -44,36 +44,36 @@ void light_lsm_detect(const struct zone_spec_process *p, const struct zone_log *
                            p->selinux_label);
 }
 
-static int write_attr(const char *path, const char *value, const char *field, struct zone_err **err)
+int light_lsm_prepare(const struct zone_spec_process *p, const struct light_lsm *lsm, int *ret_fd,
+                      char **ret_value, struct zone_err **err)
 {
-        _cleanup_close_ int fd = open_procfs(path, O_WRONLY);
+        const char *path = NULL, *field = NULL;
+        _cleanup_free_ char *value = NULL;
+        *ret_fd = -1;
+        *ret_value = NULL;
+        if (lsm->apparmor) {
+                field = "process.apparmorProfile";
+                if (asprintf(&value, "exec %s", p->apparmor_profile) < 0)
+                        return zone_err_sys(err, -ENOMEM, "%s", field);
+                /* The AppArmor-specific file exists since Linux 5.8; older kernels share the
+                 * generic one. */
+                struct stat st;
+                path = stat("/proc/self/attr/apparmor", &st) == 0 ? "/proc/self/attr/apparmor/exec"
+                                                                  : "/proc/self/attr/exec";
+        } else if (lsm->selinux && p->selinux_label && *p->selinux_label) {
+                field = "process.selinuxLabel";
+                path = "/proc/self/attr/exec";
+                if (!(value = strdup(p->selinux_label)))
+                        return zone_err_sys(err, -ENOMEM, "%s", field);
+        } else {
+                return 0;
+        }
+        int fd = open_procfs(path, O_WRONLY);
         if (fd == -EXDEV)
                 return zone_err_set(err, -EXDEV, "%s: %s is not on procfs", field, path);
         if (fd < 0)
                 return zone_err_sys(err, fd, "%s: open %s", field, path);
-        int r = write_full(fd, value, strlen(value));
-        return r < 0 ? zone_err_sys(err, r, "%s: write %s", field, path) : 0;
-}
-
-int light_lsm_apply(const struct zone_spec_process *p, const struct light_lsm *lsm,
-                    struct zone_err **err)
-{
-        if (lsm->apparmor) {
-                _cleanup_free_ char *v = NULL;
-                if (asprintf(&v, "exec %s", p->apparmor_profile) < 0)
-                        return zone_err_sys(err, -ENOMEM, "process.apparmorProfile");
-                /* The AppArmor-specific file exists since Linux 5.8; older kernels share the
-                 * generic one. */
-                struct stat st;
-                const char *path = stat("/proc/self/attr/apparmor", &st) == 0
-                                       ? "/proc/self/attr/apparmor/exec"
-                                       : "/proc/self/attr/exec";
-                int r = write_attr(path, v, "process.apparmorProfile", err);
-                if (r < 0)
-                        return r;
-        }
-        if (lsm->selinux && p->selinux_label && *p->selinux_label)
-                return write_attr("/proc/self/attr/exec", p->selinux_label, "process.selinuxLabel",
-                                  err);
+        *ret_fd = fd;
+        *ret_value = steal_pointer(&value);
         return 0;
 }

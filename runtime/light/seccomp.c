@@ -565,3 +565,25 @@ int light_seccomp_load(const struct light_seccomp *s, int listener_fd,
                 return zone_err_sys(err, q, "linux.seccomp.listenerPath: send the seccomp fd");
         return 0;
 }
+
+int light_seccomp_program_fd(const struct light_seccomp *s, unsigned long *ret_flags,
+                             struct zone_err **err)
+{
+        unsigned long flags = s->load_flags;
+        if (s->notify) {
+                flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER;
+                if (flags & SECCOMP_FILTER_FLAG_TSYNC)
+                        flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH;
+        }
+        _cleanup_close_ int fd = memfd_create("zone-seccomp", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "seccomp filter: memfd");
+        int r = write_full(fd, s->insns, s->n_insns * sizeof(*s->insns));
+        if (r < 0)
+                return zone_err_sys(err, r, "seccomp filter: write");
+        if (lseek(fd, 0, SEEK_SET) < 0 ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                return zone_err_sys(err, -errno, "seccomp filter: seal");
+        *ret_flags = flags;
+        return steal_fd(&fd);
+}

@@ -33,6 +33,11 @@ int light_seccomp_listener_connect(const struct zone_spec_seccomp *sc,
 int light_seccomp_load(const struct light_seccomp *s, int listener_fd,
                        const char *process_state_json, struct zone_err **err);
 
+/* The filter's instructions in a sealed memfd (close-on-exec) and the seccomp(2) flags to
+ * load them with, for zone-exec to load as the last step before the program's execve. */
+int light_seccomp_program_fd(const struct light_seccomp *s, unsigned long *ret_flags,
+                             struct zone_err **err);
+
 /* The containerProcessState document sent to the listener (runtime-spec config-linux.md). */
 int light_seccomp_process_state(const struct zone_spec_seccomp *sc, const char *state_json, int pid,
                                 char **ret, struct zone_err **err);

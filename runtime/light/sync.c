@@ -71,6 +71,8 @@ int light_sync_recv(int fd, enum light_sync want, char **ret_data, int *ret_fd,
         data[h.len] = '\0';
         if (h.type == SYNC_ERROR)
                 return zone_err_set(err, h.code < 0 ? h.code : -EIO, "%s", data);
+        if (h.type == SYNC_EXEC_ERROR)
+                return zone_err_sys(err, h.code < 0 ? h.code : -EIO, "%s", data);
         if (h.type != (uint32_t)want)
                 return zone_err_set(err, -EPROTO, "zone process sent message %u, expected %u",
                                     h.type, (unsigned)want);

@@ -17,6 +17,7 @@ enum light_sync {
         SYNC_START,         /* creator -> zone (run): start now */
         SYNC_TTY,           /* zone -> creator: the terminal's master fd is attached */
         SYNC_ERROR,         /* zone -> creator: payload is the error message */
+        SYNC_EXEC_ERROR,    /* zone-exec -> creator: code is -errno, payload says what failed */
 };
 
 int light_sync_send(int fd, enum light_sync type, const void *data, size_t len);

@@ -109,7 +109,7 @@ refute_output_regex() {
 }
 
 # Checked to fail without the protection: the watcher finds and holds any process whose exe is
-# not its own; with a dumpable exec child it reports "O_PATH ... held" and overwrites the copy.
+# not its own; with a dumpable exec child it reports the runtime's path and overwrites the copy.
 @test "CVE-2019-5736: a zone process watching for runtime processes during exec cannot write the runtime" {
 	need_attack
 	use_runtime_copy
@@ -129,7 +129,12 @@ refute_output_regex() {
 	wait_for sh -c "! kill -0 $pid 2>/dev/null"
 	run cat "$ROOTFS/tmp/watch.out"
 	refute_output --partial OVERWRITTEN
-	refute_output --regexp 'O_PATH .*: (held|opened)'
+	# Between the runtime and the program a zone can only catch zone-exec, the sealed memfd
+	# made for that one exec: holding it gives nothing, since it cannot be written. Any other
+	# foreign exe (the runtime's binary) must never be reachable.
+	refute_output --regexp 'found pid [0-9]+ exe /[^m]'
+	refute_output --regexp 'found pid [0-9]+ exe /m[^e]'
+	refute_output --regexp 'O_PATH .*: opened despite'
 	with_real zrun delete --force "$ID"
 	assert_runtime_unchanged
 }
