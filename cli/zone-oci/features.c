@@ -50,6 +50,21 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
             "relatime",    "remount",       "ro",       "rprivate",   "rshared",
             "rslave",      "runbindable",   "rw",       "shared",     "slave",
             "strictatime", "suid",          "sync",     "unbindable", NULL};
+        static const char *const seccomp_actions[] = {
+            "SCMP_ACT_ALLOW",       "SCMP_ACT_ERRNO",
+            "SCMP_ACT_KILL",        "SCMP_ACT_KILL_PROCESS",
+            "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+            "SCMP_ACT_NOTIFY",      "SCMP_ACT_TRACE",
+            "SCMP_ACT_TRAP",        NULL};
+        static const char *const seccomp_operators[] = {
+            "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
+            "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL};
+        /* This host's family; any other architecture libseccomp knows is accepted too. */
+        static const char *const seccomp_archs[] = {"SCMP_ARCH_X86", "SCMP_ARCH_X86_64",
+                                                    "SCMP_ARCH_X32", NULL};
+        static const char *const seccomp_flags[] = {
+            "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG",
+            "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL};
         static const char *const namespaces[] = {"cgroup", "ipc",  "mount", "network", "pid",
                                                  "time",   "user", "uts",   NULL};
         yajl_gen g = yajl_gen_alloc(NULL);
@@ -94,7 +109,16 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
                 yajl_gen_bool(g, false); /* cgroup management is not implemented yet */
         }
         yajl_gen_map_close(g);
-        enabled(g, "seccomp", false);
+        str(g, "seccomp");
+        yajl_gen_map_open(g);
+        str(g, "enabled");
+        yajl_gen_bool(g, true);
+        str_array(g, "actions", seccomp_actions);
+        str_array(g, "operators", seccomp_operators);
+        str_array(g, "archs", seccomp_archs);
+        str_array(g, "knownFlags", seccomp_flags);
+        str_array(g, "supportedFlags", seccomp_flags);
+        yajl_gen_map_close(g);
         enabled(g, "apparmor", false);
         enabled(g, "selinux", false);
         enabled(g, "intelRdt", false);
