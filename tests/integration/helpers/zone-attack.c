@@ -68,6 +68,17 @@ static int reopen_write(int fd, const char *what, double deadline)
         return -1;
 }
 
+/* Names what an O_PATH fd really holds: the process may have exec'd its program between the
+ * readlink of its exe and the open. */
+static void name_held(char *buf, size_t size, pid_t pid, int fd)
+{
+        char link[64], target[256];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        target[n > 0 ? n : 0] = '\0';
+        snprintf(buf, size, "pid %d (%s)", (int)pid, target);
+}
+
 static int exe_watch(double seconds)
 {
         char self[PATH_MAX] = "";
@@ -75,7 +86,7 @@ static int exe_watch(double seconds)
         if (l > 0)
                 self[l] = 0;
         int held[MAX_HELD];
-        char held_name[MAX_HELD][32];
+        char held_name[MAX_HELD][320];
         int n_held = 0, seen = 0;
         pid_t me = getpid(), tried[MAX_HELD];
         int n_tried = 0;
@@ -106,7 +117,7 @@ static int exe_watch(double seconds)
                                         printf("O_PATH %s: opened despite refused readlink\n",
                                                link);
                                         if (n_held < MAX_HELD) {
-                                                snprintf(held_name[n_held], 32, "pid %d", (int)pid);
+                                                name_held(held_name[n_held], sizeof(held_name[n_held]), pid, p);
                                                 held[n_held++] = p;
                                         } else {
                                                 close(p);
@@ -138,7 +149,7 @@ static int exe_watch(double seconds)
                                 printf("O_PATH %s: %s\n", link, strerror(errno));
                         } else if (n_held < MAX_HELD) {
                                 printf("O_PATH %s: held\n", link);
-                                snprintf(held_name[n_held], 32, "pid %d", (int)pid);
+                                name_held(held_name[n_held], sizeof(held_name[n_held]), pid, p);
                                 held[n_held++] = p;
                         } else {
                                 close(p);
