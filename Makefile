@@ -31,7 +31,7 @@ help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
 	@echo "make check    install deps, build (plain and ASan+UBSan), run unit and integration tests"
 	@echo "make demo     install deps, build, run a real zone on a busybox image"
-	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS"
+	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain and with seccomp"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
 	@echo "make install  install zone-oci to $(PREFIX)/bin"
 
@@ -131,6 +131,7 @@ demo: deps
 
 bench: all
 	bench/run.sh $(BUILD)/zone-oci
+	bench/seccomp.sh $(BUILD)/zone-oci
 
 install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
