@@ -186,3 +186,19 @@ load helpers
 	assert_success
 	assert_output --regexp 'CapAmb:[[:space:]]+0000000000000000'
 }
+
+@test "AppArmor profile and SELinux label are ignored with a debug line where the LSM is off" {
+	if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ] ||
+		[ -d /sys/fs/selinux/booleans ]; then
+		skip "this host runs AppArmor or SELinux: the labels would be applied"
+	fi
+	cfg '.process.apparmorProfile = "zone-test" | .process.selinuxLabel = "system_u:system_r:container_t:s0" | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
+	args sh -c 'echo ran'
+	zrun --debug run "$ID"
+	assert_success
+	assert_output ran
+	[[ "$stderr" == *"AppArmor is not enabled: ignoring process.apparmorProfile zone-test"* ]] ||
+		fail "no debug line for the AppArmor profile: $stderr"
+	[[ "$stderr" == *"SELinux is not enabled: ignoring process.selinuxLabel"* ]] ||
+		fail "no debug line for the SELinux label: $stderr"
+}
