@@ -16,11 +16,18 @@
 #include "process.h"
 #include "seccomp.h"
 
+#define ZONE_MFD_EXEC 0x0010U /* MFD_EXEC, newer than this libc's headers */
+
 extern const char light_trampoline_start[], light_trampoline_end[];
 
 int light_trampoline_prepare(struct zone_err **err)
 {
-        _cleanup_close_ int fd = memfd_create("zone-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        /* MFD_EXEC keeps it executable where vm.memfd_noexec would default memfds to noexec
+         * (Linux 6.3+); older kernels do not know the flag. */
+        _cleanup_close_ int fd =
+            memfd_create("zone-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | ZONE_MFD_EXEC);
+        if (fd < 0 && errno == EINVAL)
+                fd = memfd_create("zone-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
         if (fd < 0)
                 return zone_err_sys(err, -errno, "memfd for zone-exec");
         int r = write_full(fd, light_trampoline_start,
