@@ -1,0 +1,622 @@
+/* The zone's cgroup: path rules, hierarchy discovery, create/open, enter, freeze, pids and
+ * destroy. Resource values are written by cgroup_v1.c and cgroup_v2.c. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup_internal.h"
+#include "util.h"
+
+#define CGROUP_WAIT_MS 2000
+
+static void sleep_ms(long ms)
+{
+        struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+                ;
+}
+
+/* ---- path rules ---- */
+
+int zone_cgroup_path(const struct zone_spec *spec, const char *id, char **ret,
+                     struct zone_err **err)
+{
+        const char *p = spec && spec->has_linux ? spec->linux.cgroups_path : NULL;
+        char *out;
+        if (!p || !*p) {
+                if (!id || !*id || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, ".."))
+                        return zone_err_set(err, -EINVAL,
+                                            "cgroup path for zone \"%s\": not a "
+                                            "valid zone id",
+                                            id ? id : "");
+                if (asprintf(&out, "/zone/%s", id) < 0)
+                        return zone_err_sys(err, -ENOMEM, "cgroup path for zone %s", id);
+                *ret = out;
+                return 0;
+        }
+        if (p[0] != '/') {
+                /* "slice:prefix:name" is the systemd cgroup driver's form. */
+                const char *c1 = strchr(p, ':');
+                if (c1 && strchr(c1 + 1, ':') && !strchr(strchr(c1 + 1, ':') + 1, ':')) {
+                        struct stat st;
+                        if (stat("/run/systemd/system", &st) < 0)
+                                return zone_err_set(err, -EINVAL,
+                                                    "linux.cgroupsPath \"%s\": the systemd form "
+                                                    "needs systemd as init",
+                                                    p);
+                        return zone_err_set(err, -EOPNOTSUPP,
+                                            "linux.cgroupsPath \"%s\": the systemd form is not "
+                                            "supported yet",
+                                            p);
+                }
+                return zone_err_set(err, -EINVAL,
+                                    "linux.cgroupsPath \"%s\": relative paths are not supported: "
+                                    "they would be placed under the runtime's own cgroup, which "
+                                    "belongs to whoever started it; use an absolute path",
+                                    p);
+        }
+        size_t len = strlen(p);
+        out = malloc(len + 1);
+        if (!out)
+                return zone_err_sys(err, -ENOMEM, "linux.cgroupsPath \"%s\"", p);
+        size_t o = 0;
+        const char *s = p;
+        while (*s) {
+                while (*s == '/')
+                        s++;
+                const char *e = strchrnul(s, '/');
+                size_t n = (size_t)(e - s);
+                if (n == 1 && s[0] == '.') {
+                        s = e;
+                        continue;
+                }
+                if (n == 2 && s[0] == '.' && s[1] == '.') {
+                        free(out);
+                        return zone_err_set(err, -EINVAL,
+                                            "linux.cgroupsPath \"%s\": \"..\" is not allowed", p);
+                }
+                if (n) {
+                        out[o++] = '/';
+                        memcpy(out + o, s, n);
+                        o += n;
+                }
+                s = e;
+        }
+        out[o] = 0;
+        if (o == 0) {
+                free(out);
+                return zone_err_set(err, -EINVAL,
+                                    "linux.cgroupsPath \"%s\": the root cgroup cannot hold a zone",
+                                    p);
+        }
+        *ret = out;
+        return 0;
+}
+
+/* ---- small helpers ---- */
+
+bool cgroup_has_controller(const char *list, const char *controller)
+{
+        size_t n = strlen(controller);
+        for (const char *s = list; s && *s;) {
+                const char *e = s + strcspn(s, ", \n");
+                if ((size_t)(e - s) == n && !strncmp(s, controller, n))
+                        return true;
+                s = *e ? e + 1 : e;
+        }
+        return false;
+}
+
+struct zone_cgroup_dir *cgroup_v1_dir(struct zone_cgroup *cg, const char *controller)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                if (!cg->dirs[i].v2 && cgroup_has_controller(cg->dirs[i].controllers, controller))
+                        return &cg->dirs[i];
+        return NULL;
+}
+
+struct zone_cgroup_dir *cgroup_v2_dir(struct zone_cgroup *cg)
+{
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                if (cg->dirs[i].v2)
+                        return &cg->dirs[i];
+        return NULL;
+}
+
+int cgroup_write(const char *dir, const char *file, const char *s, struct zone_err **err)
+{
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "open %s", dir);
+        int r = write_string_at(fd, file, s);
+        if (r < 0)
+                return zone_err_sys(err, r, "write \"%s\" to %s/%s", s, dir, file);
+        return 0;
+}
+
+int cgroup_read(const char *dir, const char *file, char **ret)
+{
+        _cleanup_close_ int fd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return -errno;
+        char *buf = NULL;
+        size_t len = 0;
+        int r = read_file_at(fd, file, 1 << 22, &buf, &len);
+        if (r < 0)
+                return r;
+        while (len && buf[len - 1] == '\n')
+                buf[--len] = 0;
+        *ret = buf;
+        return 0;
+}
+
+/* ---- discovery ---- */
+
+static const char *const v1_controllers[] = {
+    "cpu",      "cpuacct", "cpuset",     "memory",  "devices", "freezer", "net_cls",
+    "net_prio", "blkio",   "perf_event", "hugetlb", "pids",    "rdma",    "misc",
+};
+
+/* The controllers of a v1 mount from its super options ("rw,cpu,cpuacct" -> "cpu,cpuacct";
+ * named hierarchies keep "name=systemd"). */
+static int v1_controller_list(const char *opts, char **ret)
+{
+        _cleanup_free_ char *out = calloc(1, strlen(opts) + 1);
+        if (!out)
+                return -ENOMEM;
+        for (const char *s = opts; *s;) {
+                const char *e = strchrnul(s, ',');
+                size_t n = (size_t)(e - s);
+                bool keep = n > 5 && !strncmp(s, "name=", 5);
+                for (size_t i = 0; !keep && i < ARRAY_SIZE(v1_controllers); i++)
+                        keep = strlen(v1_controllers[i]) == n && !strncmp(s, v1_controllers[i], n);
+                if (keep) {
+                        if (*out)
+                                strcat(out, ",");
+                        strncat(out, s, n);
+                }
+                s = *e ? e + 1 : e;
+        }
+        *ret = steal_pointer(&out);
+        return 0;
+}
+
+static void dir_done(struct zone_cgroup_dir *d)
+{
+        free(d->mountpoint);
+        free(d->controllers);
+        free(d->dir);
+}
+
+void zone_cgroup_free(struct zone_cgroup *cg)
+{
+        if (!cg)
+                return;
+        for (size_t i = 0; i < cg->n_dirs; i++)
+                dir_done(&cg->dirs[i]);
+        free(cg->dirs);
+        free(cg->path);
+        free(cg);
+}
+
+const char *zone_cgroup_get_path(const struct zone_cgroup *cg)
+{
+        return cg->path;
+}
+
+/* Fills cg->dirs with one entry per cgroup hierarchy mounted (each superblock once). */
+static int discover(struct zone_cgroup *cg, struct zone_err **err)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r = read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 24, &text, &len);
+        if (r < 0)
+                return zone_err_sys(err, r, "read /proc/self/mountinfo");
+        _cleanup_free_ dev_t *seen = NULL;
+        size_t n_seen = 0;
+        char *save = NULL;
+        for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                unsigned maj, min;
+                char mnt[4096];
+                if (sscanf(line, "%*d %*d %u:%u %*s %4095s", &maj, &min, mnt) != 3)
+                        continue;
+                char *sep = strstr(line, " - ");
+                if (!sep)
+                        continue;
+                char fstype[32], opts[1024];
+                if (sscanf(sep + 3, "%31s %*s %1023s", fstype, opts) != 2)
+                        continue;
+                bool v2 = !strcmp(fstype, "cgroup2");
+                if (!v2 && strcmp(fstype, "cgroup"))
+                        continue;
+                dev_t dev = makedev(maj, min);
+                bool dup = false;
+                for (size_t i = 0; i < n_seen; i++)
+                        dup = dup || seen[i] == dev;
+                if (dup)
+                        continue;
+                dev_t *ns = realloc(seen, (n_seen + 1) * sizeof(*ns));
+                if (!ns)
+                        return zone_err_sys(err, -ENOMEM, "discover cgroup hierarchies");
+                seen = ns;
+                seen[n_seen++] = dev;
+                struct zone_cgroup_dir *nd = realloc(cg->dirs, (cg->n_dirs + 1) * sizeof(*nd));
+                if (!nd)
+                        return zone_err_sys(err, -ENOMEM, "discover cgroup hierarchies");
+                cg->dirs = nd;
+                struct zone_cgroup_dir *d = &cg->dirs[cg->n_dirs];
+                memset(d, 0, sizeof(*d));
+                d->v2 = v2;
+                d->mountpoint = strdup(mnt);
+                if (!d->mountpoint)
+                        return zone_err_sys(err, -ENOMEM, "discover cgroup hierarchies");
+                cg->n_dirs++;
+                if (v2) {
+                        r = cgroup_read(mnt, "cgroup.controllers", &d->controllers);
+                        if (r < 0)
+                                return zone_err_sys(err, r, "read %s/cgroup.controllers", mnt);
+                } else if ((r = v1_controller_list(opts, &d->controllers)) < 0) {
+                        return zone_err_sys(err, r, "discover cgroup hierarchies");
+                }
+                if (asprintf(&d->dir, "%s%s", mnt, cg->path) < 0) {
+                        d->dir = NULL;
+                        return zone_err_sys(err, -ENOMEM, "discover cgroup hierarchies");
+                }
+        }
+        if (cg->n_dirs == 0)
+                return zone_err_set(err, -ENOENT, "cgroup %s: no cgroup hierarchy is mounted",
+                                    cg->path);
+        return 0;
+}
+
+static int cgroup_new(const char *path, struct zone_cgroup **ret, struct zone_err **err)
+{
+        if (!path || path[0] != '/' || !path[1] || strstr(path, "/..") || strstr(path, "//"))
+                return zone_err_set(err, -EINVAL,
+                                    "cgroup path \"%s\": not a normalised "
+                                    "absolute path",
+                                    path ? path : "");
+        struct zone_cgroup *cg = calloc(1, sizeof(*cg));
+        if (!cg || !(cg->path = strdup(path))) {
+                free(cg);
+                return zone_err_sys(err, -ENOMEM, "cgroup %s", path);
+        }
+        int r = discover(cg, err);
+        if (r < 0) {
+                zone_cgroup_free(cg);
+                return r;
+        }
+        *ret = cg;
+        return 0;
+}
+
+/* ---- removal ---- */
+
+/* The directory `up` levels above d->dir (0: the leaf). */
+static char *dir_level(const struct zone_cgroup_dir *d, size_t up)
+{
+        char *s = strdup(d->dir);
+        for (size_t i = 0; s && i < up; i++) {
+                char *slash = strrchr(s, '/');
+                if (slash)
+                        *slash = 0;
+        }
+        return s;
+}
+
+static int remove_created(struct zone_cgroup *cg, struct zone_err **err)
+{
+        int ret = 0;
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct zone_cgroup_dir *d = &cg->dirs[i];
+                for (size_t up = 0; up < d->created; up++) {
+                        _cleanup_free_ char *p = dir_level(d, up);
+                        if (!p)
+                                return zone_err_sys(err, -ENOMEM, "remove cgroup %s", cg->path);
+                        int r = 0;
+                        /* EBUSY right after the last process left: the kernel is still
+                         * releasing it. */
+                        for (int tries = 0; tries < 100; tries++) {
+                                r = rmdir(p) < 0 ? -errno : 0;
+                                if (r != -EBUSY || up > 0)
+                                        break;
+                                sleep_ms(10);
+                        }
+                        /* A parent we created may hold another zone's cgroup by now: it is
+                         * theirs to remove. */
+                        if (up > 0 && (r == -EBUSY || r == -ENOTEMPTY))
+                                break;
+                        if (r < 0 && r != -ENOENT) {
+                                if (ret == 0)
+                                        ret = zone_err_sys(err, r, "remove cgroup %s", p);
+                                break; /* its parents cannot go either */
+                        }
+                }
+                d->created = 0;
+        }
+        return ret;
+}
+
+/* ---- create / open ---- */
+
+static int make_dirs(struct zone_cgroup *cg, struct zone_cgroup_dir *d, struct zone_err **err)
+{
+        size_t levels = 0;
+        for (const char *s = cg->path; *s; s++)
+                levels += *s == '/';
+        size_t mlen = strlen(d->mountpoint);
+        _cleanup_free_ char *p = strdup(d->dir);
+        if (!p)
+                return zone_err_sys(err, -ENOMEM, "create cgroup %s", d->dir);
+        size_t level = 0;
+        for (char *s = p + mlen + 1;; s++) {
+                if (*s != '/' && *s != 0)
+                        continue;
+                char c = *s;
+                *s = 0;
+                level++;
+                if (mkdir(p, 0755) == 0) {
+                        d->created =
+                            levels - level + 1 > d->created ? levels - level + 1 : d->created;
+                        if (!d->v2 && cgroup_has_controller(d->controllers, "cpuset")) {
+                                int r = cgroup_v1_cpuset_inherit(p, err);
+                                if (r < 0)
+                                        return r;
+                        }
+                } else if (errno != EEXIST) {
+                        return zone_err_sys(err, -errno, "create cgroup %s", p);
+                } else if (c == 0) {
+                        /* Someone else's cgroup, or a zone that was never cleaned up: do not
+                         * take it over. */
+                        return zone_err_set(err, -EEXIST, "create cgroup %s: it already exists", p);
+                }
+                if (c == 0)
+                        break;
+                *s = c;
+        }
+        return 0;
+}
+
+int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
+                       struct zone_cgroup **ret, struct zone_err **err)
+{
+        struct zone_cgroup *cg = NULL;
+        int r = cgroup_new(path, &cg, err);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r == 0 && i < cg->n_dirs; i++)
+                r = make_dirs(cg, &cg->dirs[i], err);
+        if (r == 0 && res && res->present)
+                r = cgroup_v1_apply(cg, res, err);
+        if (r == 0)
+                r = cgroup_v2_apply(cg, res && res->present ? res : NULL, err);
+        if (r < 0) {
+                _cleanup_err_ struct zone_err *ignored = NULL;
+                remove_created(cg, &ignored);
+                zone_cgroup_free(cg);
+                return r;
+        }
+        *ret = cg;
+        return 0;
+}
+
+int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err **err)
+{
+        struct zone_cgroup *cg = NULL;
+        int r = cgroup_new(path, &cg, err);
+        if (r < 0)
+                return r;
+        size_t kept = 0;
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                struct stat st;
+                if (stat(cg->dirs[i].dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                        dir_done(&cg->dirs[i]);
+                        continue;
+                }
+                cg->dirs[kept] = cg->dirs[i];
+                cg->dirs[kept++].created = 1;
+        }
+        cg->n_dirs = kept;
+        if (kept == 0) {
+                zone_cgroup_free(cg);
+                return zone_err_set(err, -ENOENT, "open cgroup %s: no hierarchy has it", path);
+        }
+        *ret = cg;
+        return 0;
+}
+
+/* ---- processes ---- */
+
+int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
+{
+        char buf[32];
+        snprintf(buf, sizeof(buf), "%d", (int)pid);
+        for (size_t i = 0; i < cg->n_dirs; i++) {
+                int r = cgroup_write(cg->dirs[i].dir, "cgroup.procs", buf, err);
+                if (r < 0)
+                        return zone_err_wrap(err, "move process into cgroup %s: ", cg->path);
+        }
+        return 0;
+}
+
+static int read_pids(const char *dir, pid_t **ret, size_t *n)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = cgroup_read(dir, "cgroup.procs", &text);
+        if (r < 0)
+                return r;
+        pid_t *pids = NULL;
+        size_t count = 0;
+        for (char *s = text; *s;) {
+                char *e;
+                errno = 0;
+                long v = strtol(s, &e, 10);
+                if (e == s || errno || v <= 0) {
+                        free(pids);
+                        return -EBADMSG;
+                }
+                pid_t *np = realloc(pids, (count + 1) * sizeof(*np));
+                if (!np) {
+                        free(pids);
+                        return -ENOMEM;
+                }
+                pids = np;
+                pids[count++] = (pid_t)v;
+                s = e;
+                while (*s == '\n')
+                        s++;
+        }
+        *ret = pids;
+        *n = count;
+        return 0;
+}
+
+int zone_cgroup_pids(struct zone_cgroup *cg, pid_t **ret, size_t *n, struct zone_err **err)
+{
+        struct zone_cgroup_dir *d = cgroup_v1_dir(cg, "pids");
+        if (!d)
+                d = cg->n_dirs ? &cg->dirs[0] : NULL;
+        if (!d)
+                return zone_err_set(err, -ENOENT, "list processes of cgroup %s: no hierarchy",
+                                    cg->path);
+        int r = read_pids(d->dir, ret, n);
+        if (r < 0)
+                return zone_err_sys(err, r, "read %s/cgroup.procs", d->dir);
+        return 0;
+}
+
+/* ---- freezer ---- */
+
+static int wait_v1_state(const char *dir, const char *want, struct zone_err **err)
+{
+        for (int i = 0; i * 10 < CGROUP_WAIT_MS; i++) {
+                _cleanup_free_ char *state = NULL;
+                int r = cgroup_read(dir, "freezer.state", &state);
+                if (r < 0)
+                        return zone_err_sys(err, r, "read %s/freezer.state", dir);
+                if (!strcmp(state, want))
+                        return 0;
+                /* FREEZING can get stuck on a task in uninterruptible sleep; writing again
+                 * makes the kernel retry. */
+                r = cgroup_write(dir, "freezer.state", want, err);
+                if (r < 0)
+                        return r;
+                sleep_ms(10);
+        }
+        return zone_err_set(err, -ETIMEDOUT, "%s %s: freezer.state is not %s after %d ms",
+                            strcmp(want, "FROZEN") ? "thaw" : "freeze", dir, want, CGROUP_WAIT_MS);
+}
+
+static int wait_v2_frozen(const char *dir, bool frozen, struct zone_err **err)
+{
+        const char *want = frozen ? "frozen 1" : "frozen 0";
+        for (int i = 0; i * 10 < CGROUP_WAIT_MS; i++) {
+                _cleanup_free_ char *ev = NULL;
+                int r = cgroup_read(dir, "cgroup.events", &ev);
+                if (r < 0)
+                        return zone_err_sys(err, r, "read %s/cgroup.events", dir);
+                for (char *s = ev; s && *s;) {
+                        char *e = strchrnul(s, '\n');
+                        if ((size_t)(e - s) == strlen(want) && !strncmp(s, want, strlen(want)))
+                                return 0;
+                        s = *e ? e + 1 : e;
+                }
+                sleep_ms(10);
+        }
+        return zone_err_set(err, -ETIMEDOUT,
+                            "%s %s: cgroup.events does not say \"%s\" after %d "
+                            "ms",
+                            frozen ? "freeze" : "thaw", dir, want, CGROUP_WAIT_MS);
+}
+
+int zone_cgroup_freeze(struct zone_cgroup *cg, bool frozen, struct zone_err **err)
+{
+        struct zone_cgroup_dir *d = cgroup_v1_dir(cg, "freezer");
+        if (d) {
+                const char *want = frozen ? "FROZEN" : "THAWED";
+                int r = cgroup_write(d->dir, "freezer.state", want, err);
+                if (r < 0)
+                        return r;
+                return wait_v1_state(d->dir, want, err);
+        }
+        d = cgroup_v2_dir(cg);
+        if (d && faccessat(AT_FDCWD, d->dir, F_OK, 0) == 0) {
+                _cleanup_free_ char *probe = NULL;
+                if (cgroup_read(d->dir, "cgroup.freeze", &probe) == 0) {
+                        int r = cgroup_write(d->dir, "cgroup.freeze", frozen ? "1" : "0", err);
+                        if (r < 0)
+                                return r;
+                        return wait_v2_frozen(d->dir, frozen, err);
+                }
+        }
+        return zone_err_set(err, -EOPNOTSUPP, "%s cgroup %s: no freezer on this host",
+                            frozen ? "freeze" : "thaw", cg->path);
+}
+
+/* ---- destroy ---- */
+
+static int kill_all(struct zone_cgroup *cg, struct zone_err **err)
+{
+        struct zone_cgroup_dir *v2 = cgroup_v2_dir(cg);
+        if (v2) {
+                _cleanup_close_ int fd = open(v2->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (fd >= 0 && faccessat(fd, "cgroup.kill", W_OK, 0) == 0) {
+                        int r = write_string_at(fd, "cgroup.kill", "1");
+                        if (r < 0)
+                                return zone_err_sys(err, r, "write \"1\" to %s/cgroup.kill",
+                                                    v2->dir);
+                }
+        }
+        for (int i = 0; i * 10 < CGROUP_WAIT_MS; i++) {
+                bool empty = true;
+                for (size_t k = 0; k < cg->n_dirs; k++) {
+                        _cleanup_free_ pid_t *pids = NULL;
+                        size_t n = 0;
+                        int r = read_pids(cg->dirs[k].dir, &pids, &n);
+                        if (r == -ENOENT)
+                                continue;
+                        if (r < 0)
+                                return zone_err_sys(err, r, "read %s/cgroup.procs",
+                                                    cg->dirs[k].dir);
+                        for (size_t j = 0; j < n; j++)
+                                if (kill(pids[j], SIGKILL) < 0 && errno != ESRCH)
+                                        return zone_err_sys(err, -errno,
+                                                            "kill process %d of "
+                                                            "cgroup %s",
+                                                            (int)pids[j], cg->path);
+                        empty = empty && n == 0;
+                }
+                if (empty)
+                        return 0;
+                sleep_ms(10);
+        }
+        return zone_err_set(err, -EBUSY,
+                            "destroy cgroup %s: processes are still in it after %d "
+                            "ms",
+                            cg->path, CGROUP_WAIT_MS);
+}
+
+int zone_cgroup_destroy(struct zone_cgroup *cg, struct zone_err **err)
+{
+        /* A v1-frozen task does not act on SIGKILL until thawed. */
+        struct zone_cgroup_dir *fz = cgroup_v1_dir(cg, "freezer");
+        if (fz) {
+                _cleanup_free_ char *state = NULL;
+                if (cgroup_read(fz->dir, "freezer.state", &state) == 0 && strcmp(state, "THAWED")) {
+                        int r = zone_cgroup_freeze(cg, false, err);
+                        if (r < 0)
+                                return zone_err_wrap(err, "destroy cgroup %s: ", cg->path);
+                }
+        }
+        int r = kill_all(cg, err);
+        if (r < 0)
+                return r;
+        return remove_created(cg, err);
+}

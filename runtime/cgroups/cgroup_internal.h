@@ -1,0 +1,42 @@
+/* Shared between the cgroup manager's files; not part of libzone's API. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cgroups/cgroup.h"
+
+/* One hierarchy's copy of the zone's cgroup. */
+struct zone_cgroup_dir {
+        char *mountpoint;  /* "/sys/fs/cgroup/memory" */
+        char *controllers; /* "cpu,cpuacct" for v1, the cgroup.controllers list for v2 */
+        bool v2;
+        char *dir;      /* mountpoint + path */
+        size_t created; /* how many trailing path levels this zone created (0: none) */
+};
+
+struct zone_cgroup {
+        char *path; /* "/zone/abc" */
+        struct zone_cgroup_dir *dirs;
+        size_t n_dirs;
+};
+
+/* True when controller (e.g. "cpu") is in a comma- or space-separated list. */
+bool cgroup_has_controller(const char *list, const char *controller);
+/* The v1 directory holding controller, or NULL. */
+struct zone_cgroup_dir *cgroup_v1_dir(struct zone_cgroup *cg, const char *controller);
+/* The cgroup2 directory, or NULL. */
+struct zone_cgroup_dir *cgroup_v2_dir(struct zone_cgroup *cg);
+/* Writes s to dir/file; the error names the file and the value. */
+int cgroup_write(const char *dir, const char *file, const char *s, struct zone_err **err);
+/* Reads dir/file (trailing newline stripped). -errno, without setting err. */
+int cgroup_read(const char *dir, const char *file, char **ret);
+
+/* Apply res to the v1 hierarchies (cgroup_v1.c) or the cgroup2 one (cgroup_v2.c). Each only
+ * handles the controllers v1 does not: on hybrid hosts v1 wins. */
+int cgroup_v1_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+                    struct zone_err **err);
+int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+                    struct zone_err **err);
+/* v1 cpuset: a new cgroup starts with no CPUs or memory nodes; copy them from the parent. */
+int cgroup_v1_cpuset_inherit(const char *dir, struct zone_err **err);

@@ -1,0 +1,464 @@
+/* Unit tests for the cgroup manager. They run as root and create cgroups only under
+ * /zone-test/unit-<pid>/ in every hierarchy, removed at teardown even on failure. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <glob.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroups/cgroup.h"
+#include "cgroups/cgroup_v2.h"
+#include "err.h"
+#include "spec.h"
+#include "util.h"
+
+struct fixture {
+        char base[64]; /* "/zone-test/unit-<pid>" */
+        char path[96]; /* base + "/z" */
+        pid_t child;
+};
+
+/* Every hierarchy's copy of the test's base cgroup (v1 /sys/fs/cgroup/X/..., v2 root). */
+static size_t count_base_dirs(const struct fixture *f)
+{
+        char pat[160];
+        size_t n = 0;
+        glob_t g;
+        snprintf(pat, sizeof(pat), "/sys/fs/cgroup/*%s", f->base);
+        if (glob(pat, 0, NULL, &g) == 0)
+                n += g.gl_pathc;
+        globfree(&g);
+        snprintf(pat, sizeof(pat), "/sys/fs/cgroup%s", f->base);
+        struct stat st;
+        if (stat(pat, &st) == 0)
+                n++;
+        return n;
+}
+
+/* Removes whatever the test left under its base, deepest first (only its own cgroups). */
+static void remove_base(const struct fixture *f)
+{
+        char cmd[512];
+        snprintf(cmd, sizeof(cmd),
+                 "for d in /sys/fs/cgroup/*%s /sys/fs/cgroup%s; do [ -d \"$d\" ] && "
+                 "find \"$d\" -depth -type d -exec rmdir {} \\; ; done 2>/dev/null; true",
+                 f->base, f->base);
+        assert_int_equal(system(cmd), 0);
+}
+
+static int setup(void **ts)
+{
+        struct fixture *f = calloc(1, sizeof(*f));
+        assert_non_null(f);
+        snprintf(f->base, sizeof(f->base), "/zone-test/unit-%d", (int)getpid());
+        snprintf(f->path, sizeof(f->path), "%s/z", f->base);
+        *ts = f;
+        return 0;
+}
+
+static int teardown(void **ts)
+{
+        struct fixture *f = *ts;
+        if (f->child > 0) {
+                kill(f->child, SIGKILL);
+                /* A v1-frozen child cannot die until thawed. */
+                char p[160];
+                snprintf(p, sizeof(p), "/sys/fs/cgroup/freezer%s/freezer.state", f->path);
+                FILE *fp = fopen(p, "w");
+                if (fp) {
+                        fputs("THAWED", fp);
+                        fclose(fp);
+                }
+                waitpid(f->child, NULL, 0);
+        }
+        remove_base(f);
+        free(f);
+        return 0;
+}
+
+static void expect_err(int r, struct zone_err **err, int code, const char *msg)
+{
+        assert_int_equal(r, code);
+        assert_non_null(*err);
+        assert_string_equal((*err)->msg, msg);
+        zone_err_free(*err);
+        *err = NULL;
+}
+
+/* Reads a v1 cgroup file of the test's cgroup ("memory", "memory.limit_in_bytes"). */
+static char *read_cg(const char *ctrl, const char *path, const char *file)
+{
+        static char buf[256];
+        char p[256];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/%s%s/%s", ctrl, path, file);
+        FILE *fp = fopen(p, "r");
+        if (!fp)
+                return NULL;
+        size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+        fclose(fp);
+        buf[n] = 0;
+        while (n && buf[n - 1] == '\n')
+                buf[--n] = 0;
+        return buf;
+}
+
+static bool have_v1(const char *ctrl)
+{
+        char p[128];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/%s/cgroup.procs", ctrl);
+        return access(p, F_OK) == 0;
+}
+
+/* ---- path rules ---- */
+
+static void path_of(const char *cgroups_path, const char *id, char **ret, int *r,
+                    struct zone_err **err)
+{
+        struct zone_spec spec;
+        memset(&spec, 0, sizeof(spec));
+        spec.has_linux = cgroups_path != NULL;
+        spec.linux.cgroups_path = (char *)cgroups_path;
+        *r = zone_cgroup_path(&spec, id, ret, err);
+}
+
+static void test_path_rules(void **ts)
+{
+        struct zone_err *err = NULL;
+        char *p = NULL;
+        int r;
+        path_of("/a/b", "x", &p, &r, &err);
+        assert_int_equal(r, 0);
+        assert_string_equal(p, "/a/b");
+        free(p);
+        path_of("//a/./b//c/", "x", &p, &r, &err);
+        assert_int_equal(r, 0);
+        assert_string_equal(p, "/a/b/c");
+        free(p);
+        path_of(NULL, "abc", &p, &r, &err);
+        assert_int_equal(r, 0);
+        assert_string_equal(p, "/zone/abc");
+        free(p);
+        path_of("", "abc", &p, &r, &err);
+        assert_int_equal(r, 0);
+        assert_string_equal(p, "/zone/abc");
+        free(p);
+        assert_int_equal(zone_cgroup_path(NULL, "n", &p, &err), 0);
+        assert_string_equal(p, "/zone/n");
+        free(p);
+
+        p = NULL;
+        path_of("/a/../b", "x", &p, &r, &err);
+        expect_err(r, &err, -EINVAL, "linux.cgroupsPath \"/a/../b\": \"..\" is not allowed");
+        assert_null(p);
+        path_of("/..", "x", &p, &r, &err);
+        expect_err(r, &err, -EINVAL, "linux.cgroupsPath \"/..\": \"..\" is not allowed");
+        path_of("/", "x", &p, &r, &err);
+        expect_err(r, &err, -EINVAL, "linux.cgroupsPath \"/\": the root cgroup cannot hold a zone");
+        path_of("a/b", "x", &p, &r, &err);
+        assert_int_equal(r, -EINVAL);
+        assert_non_null(strstr(err->msg, "linux.cgroupsPath \"a/b\": relative paths are not "
+                                         "supported"));
+        assert_non_null(strstr(err->msg, "own cgroup"));
+        zone_err_free(err);
+        err = NULL;
+        path_of(NULL, "../x", &p, &r, &err);
+        assert_int_equal(r, -EINVAL);
+        zone_err_free(err);
+        err = NULL;
+
+        struct stat st;
+        path_of("system.slice:zone:abc", "x", &p, &r, &err);
+        if (stat("/run/systemd/system", &st) < 0)
+                expect_err(r, &err, -EINVAL,
+                           "linux.cgroupsPath \"system.slice:zone:abc\": the systemd form needs "
+                           "systemd as init");
+        else
+                expect_err(r, &err, -EOPNOTSUPP,
+                           "linux.cgroupsPath \"system.slice:zone:abc\": the systemd form is not "
+                           "supported yet");
+        assert_null(p);
+}
+
+/* ---- v2 translations ---- */
+
+static void test_v2_translations(void **ts)
+{
+        assert_int_equal(zone_cgroup_v2_weight(1024), 39);
+        assert_int_equal(zone_cgroup_v2_weight(2), 1);
+        assert_int_equal(zone_cgroup_v2_weight(262144), 10000);
+        assert_int_equal(zone_cgroup_v2_weight(0), 0);
+
+        char buf[64];
+        assert_int_equal(zone_cgroup_v2_cpu_max(true, -1, false, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "max 100000");
+        assert_int_equal(zone_cgroup_v2_cpu_max(true, 50000, true, 200000, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "50000 200000");
+        assert_int_equal(zone_cgroup_v2_cpu_max(false, 0, true, 50000, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "max 50000");
+        assert_int_equal(zone_cgroup_v2_cpu_max(true, 50000, true, 200000, buf, 4), -ENOSPC);
+
+        zone_cgroup_v2_memory_value(-1, buf, sizeof(buf));
+        assert_string_equal(buf, "max");
+        zone_cgroup_v2_memory_value(67108864, buf, sizeof(buf));
+        assert_string_equal(buf, "67108864");
+        zone_cgroup_v2_pids_max(0, buf, sizeof(buf));
+        assert_string_equal(buf, "max");
+        zone_cgroup_v2_pids_max(-1, buf, sizeof(buf));
+        assert_string_equal(buf, "max");
+        zone_cgroup_v2_pids_max(42, buf, sizeof(buf));
+        assert_string_equal(buf, "42");
+
+        struct zone_err *err = NULL;
+        int64_t sw;
+        bool set;
+        assert_int_equal(zone_cgroup_v2_swap(300, 100, &sw, &set, &err), 0);
+        assert_true(set);
+        assert_int_equal(sw, 200);
+        assert_int_equal(zone_cgroup_v2_swap(-1, 100, &sw, &set, &err), 0);
+        assert_true(set);
+        assert_int_equal(sw, -1);
+        assert_int_equal(zone_cgroup_v2_swap(0, -1, &sw, &set, &err), 0);
+        assert_true(set);
+        assert_int_equal(sw, -1);
+        assert_int_equal(zone_cgroup_v2_swap(0, 100, &sw, &set, &err), 0);
+        assert_false(set);
+        expect_err(zone_cgroup_v2_swap(50, 100, &sw, &set, &err), &err, -EINVAL,
+                   "linux.resources.memory.swap \"50\": must be at least "
+                   "linux.resources.memory.limit (100): it counts memory and swap together");
+        expect_err(zone_cgroup_v2_swap(50, 0, &sw, &set, &err), &err, -EINVAL,
+                   "linux.resources.memory.swap \"50\": a swap limit needs a memory limit");
+}
+
+/* ---- on this host's cgroups ---- */
+
+static pid_t spawn_sleeper(void)
+{
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                for (;;)
+                        pause();
+        }
+        return pid;
+}
+
+static void test_lifecycle(void **ts)
+{
+        struct fixture *f = *ts;
+        if (!have_v1("memory") || !have_v1("cpu") || !have_v1("pids") || !have_v1("freezer") ||
+            !have_v1("cpuset")) {
+                skip(); /* needs v1 memory, cpu, pids, freezer and cpuset hierarchies */
+                return;
+        }
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.memory.has_limit = true;
+        res.memory.limit = 64 << 20;
+        res.memory.has_swap = true;
+        res.memory.swap = 128 << 20;
+        res.memory.has_swappiness = true;
+        res.memory.swappiness = 10;
+        res.cpu.has_shares = true;
+        res.cpu.shares = 512;
+        res.cpu.has_quota = true;
+        res.cpu.quota = 50000;
+        res.cpu.has_period = true;
+        res.cpu.period = 100000;
+        res.cpu.cpus = "0";
+        res.pids.has_limit = true;
+        res.pids.limit = 50;
+
+        struct zone_err *err = NULL;
+        struct zone_cgroup *cg = NULL;
+        assert_int_equal(count_base_dirs(f), 0);
+        int r = zone_cgroup_create(f->path, &res, &cg, &err);
+        if (r < 0)
+                fail_msg("create: %s", err->msg);
+        assert_string_equal(zone_cgroup_get_path(cg), f->path);
+        assert_true(count_base_dirs(f) > 0);
+
+        assert_string_equal(read_cg("memory", f->path, "memory.limit_in_bytes"), "67108864");
+        if (read_cg("memory", f->path, "memory.memsw.limit_in_bytes"))
+                assert_string_equal(read_cg("memory", f->path, "memory.memsw.limit_in_bytes"),
+                                    "134217728");
+        assert_string_equal(read_cg("memory", f->path, "memory.swappiness"), "10");
+        assert_string_equal(read_cg("cpu", f->path, "cpu.cfs_quota_us"), "50000");
+        assert_string_equal(read_cg("cpu", f->path, "cpu.cfs_period_us"), "100000");
+        assert_string_equal(read_cg("cpu", f->path, "cpu.shares"), "512");
+        assert_string_equal(read_cg("pids", f->path, "pids.max"), "50");
+        assert_string_equal(read_cg("cpuset", f->path, "cpuset.cpus"), "0");
+        /* mems were copied from the parent, or the kernel would refuse every task. */
+        assert_string_not_equal(read_cg("cpuset", f->path, "cpuset.mems"), "");
+
+        f->child = spawn_sleeper();
+        if (zone_cgroup_enter(cg, f->child, &err) < 0)
+                fail_msg("enter: %s", err->msg);
+        char want[32];
+        snprintf(want, sizeof(want), "%d", (int)f->child);
+        assert_string_equal(read_cg("memory", f->path, "cgroup.procs"), want);
+
+        pid_t *pids = NULL;
+        size_t n = 0;
+        assert_int_equal(zone_cgroup_pids(cg, &pids, &n, &err), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(pids[0], f->child);
+        free(pids);
+
+        if (zone_cgroup_freeze(cg, true, &err) < 0)
+                fail_msg("freeze: %s", err->msg);
+        assert_string_equal(read_cg("freezer", f->path, "freezer.state"), "FROZEN");
+        if (zone_cgroup_freeze(cg, false, &err) < 0)
+                fail_msg("thaw: %s", err->msg);
+        assert_string_equal(read_cg("freezer", f->path, "freezer.state"), "THAWED");
+
+        /* Destroy from the frozen state: it must thaw to kill. */
+        assert_int_equal(zone_cgroup_freeze(cg, true, &err), 0);
+        if (zone_cgroup_destroy(cg, &err) < 0)
+                fail_msg("destroy: %s", err->msg);
+        int status;
+        assert_int_equal(waitpid(f->child, &status, 0), f->child);
+        f->child = 0;
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(WTERMSIG(status), SIGKILL);
+        assert_int_equal(count_base_dirs(f), 0);
+        zone_cgroup_free(cg);
+}
+
+static void expect_bad(struct fixture *f, const struct zone_spec_resources *res, int code,
+                       const char *msg)
+{
+        struct zone_err *err = NULL;
+        struct zone_cgroup *cg = NULL;
+        expect_err(zone_cgroup_create(f->path, res, &cg, &err), &err, code, msg);
+        assert_null(cg);
+        assert_int_equal(count_base_dirs(f), 0);
+}
+
+static void test_bad_values_leave_nothing(void **ts)
+{
+        struct fixture *f = *ts;
+        if (!have_v1("cpuset") || !have_v1("memory") || !have_v1("cpu")) {
+                skip(); /* needs v1 cpuset, memory and cpu hierarchies */
+                return;
+        }
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.cpu.cpus = "99";
+        expect_bad(f, &res, -EINVAL, "linux.resources.cpu.cpus \"99\": not a CPU of this host");
+        res.cpu.cpus = "zero";
+        expect_bad(f, &res, -EINVAL, "linux.resources.cpu.cpus \"zero\": not a CPU of this host");
+        res.cpu.cpus = NULL;
+        res.cpu.mems = "7";
+        expect_bad(f, &res, -EINVAL,
+                   "linux.resources.cpu.mems \"7\": not a memory node of this host");
+        res.cpu.mems = NULL;
+        res.memory.has_swappiness = true;
+        res.memory.swappiness = 101;
+        expect_bad(f, &res, -EINVAL,
+                   "linux.resources.memory.swappiness \"101\": must be between 0 and 100");
+        res.memory.has_swappiness = false;
+        res.cpu.has_shares = true;
+        res.cpu.shares = 1;
+        expect_bad(f, &res, -EINVAL,
+                   "linux.resources.cpu.shares \"1\": must be between 2 and 262144");
+        res.cpu.has_shares = false;
+        res.cpu.has_quota = true;
+        res.cpu.quota = 10; /* below the kernel's 1 ms minimum */
+        char msg[512];
+        snprintf(msg, sizeof(msg),
+                 "linux.resources.cpu.quota \"10\": write \"10\" to "
+                 "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us: EINVAL",
+                 f->path);
+        expect_bad(f, &res, -EINVAL, msg);
+}
+
+static void test_open_and_existing(void **ts)
+{
+        struct fixture *f = *ts;
+        struct zone_err *err = NULL;
+        struct zone_cgroup *cg = NULL, *again = NULL, *opened = NULL;
+        char msg[256];
+        snprintf(msg, sizeof(msg), "open cgroup %s: no hierarchy has it", f->path);
+        expect_err(zone_cgroup_open(f->path, &opened, &err), &err, -ENOENT, msg);
+        assert_null(opened);
+
+        if (zone_cgroup_create(f->path, NULL, &cg, &err) < 0)
+                fail_msg("create: %s", err->msg);
+        /* Another zone (or anyone) may not take over an existing cgroup. */
+        assert_int_equal(zone_cgroup_create(f->path, NULL, &again, &err), -EEXIST);
+        assert_non_null(strstr(err->msg, "it already exists"));
+        zone_err_free(err);
+        err = NULL;
+        assert_null(again);
+        size_t n_before = count_base_dirs(f);
+        assert_true(n_before > 0);
+
+        if (zone_cgroup_open(f->path, &opened, &err) < 0)
+                fail_msg("open: %s", err->msg);
+        f->child = spawn_sleeper();
+        assert_int_equal(zone_cgroup_enter(opened, f->child, &err), 0);
+        pid_t *pids = NULL;
+        size_t n = 0;
+        assert_int_equal(zone_cgroup_pids(cg, &pids, &n, &err), 0);
+        assert_int_equal(n, 1);
+        assert_int_equal(pids[0], f->child);
+        free(pids);
+
+        /* An opened cgroup owns only its leaf: the parent stays. */
+        assert_int_equal(zone_cgroup_destroy(opened, &err), 0);
+        int status;
+        assert_int_equal(waitpid(f->child, &status, 0), f->child);
+        f->child = 0;
+        assert_true(WIFSIGNALED(status));
+        assert_int_equal(count_base_dirs(f), n_before);
+        char leaf[160];
+        snprintf(leaf, sizeof(leaf), "/sys/fs/cgroup/pids%s", f->path);
+        assert_int_equal(access(leaf, F_OK), -1);
+        zone_cgroup_free(opened);
+        zone_cgroup_free(cg); /* free alone removes nothing */
+        assert_int_equal(count_base_dirs(f), n_before);
+}
+
+static void test_bad_paths(void **ts)
+{
+        struct zone_err *err = NULL;
+        struct zone_cgroup *cg = NULL;
+        expect_err(zone_cgroup_create("zone/x", NULL, &cg, &err), &err, -EINVAL,
+                   "cgroup path \"zone/x\": not a normalised absolute path");
+        expect_err(zone_cgroup_create("/zone-test/../x", NULL, &cg, &err), &err, -EINVAL,
+                   "cgroup path \"/zone-test/../x\": not a normalised absolute path");
+        expect_err(zone_cgroup_open("/", &cg, &err), &err, -EINVAL,
+                   "cgroup path \"/\": not a normalised absolute path");
+        assert_null(cg);
+}
+
+int main(void)
+{
+        if (geteuid() != 0) {
+                fprintf(stderr, "test_cgroups: needs root (creates cgroups)\n");
+                return 77;
+        }
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_path_rules),
+            cmocka_unit_test(test_v2_translations),
+            cmocka_unit_test(test_bad_paths),
+            cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_bad_values_leave_nothing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_open_and_existing, setup, teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
