@@ -271,6 +271,10 @@ static void test_lifecycle(void **ts)
         res.memory.swap = 128 << 20;
         res.memory.has_swappiness = true;
         res.memory.swappiness = 10;
+        res.memory.has_reservation = true;
+        res.memory.reservation = 32 << 20;
+        res.memory.has_disable_oom_killer = true;
+        res.memory.disable_oom_killer = true;
         res.cpu.has_shares = true;
         res.cpu.shares = 512;
         res.cpu.has_quota = true;
@@ -295,6 +299,9 @@ static void test_lifecycle(void **ts)
                 assert_string_equal(read_cg("memory", f->path, "memory.memsw.limit_in_bytes"),
                                     "134217728");
         assert_string_equal(read_cg("memory", f->path, "memory.swappiness"), "10");
+        assert_string_equal(read_cg("memory", f->path, "memory.soft_limit_in_bytes"), "33554432");
+        assert_non_null(
+            strstr(read_cg("memory", f->path, "memory.oom_control"), "oom_kill_disable 1"));
         assert_string_equal(read_cg("cpu", f->path, "cpu.cfs_quota_us"), "50000");
         assert_string_equal(read_cg("cpu", f->path, "cpu.cfs_period_us"), "100000");
         assert_string_equal(read_cg("cpu", f->path, "cpu.shares"), "512");
@@ -396,8 +403,15 @@ static void test_open_and_existing(void **ts)
         expect_err(zone_cgroup_open(f->path, &opened, &err), &err, -ENOENT, msg);
         assert_null(opened);
 
-        if (zone_cgroup_create(f->path, NULL, &cg, &err) < 0)
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.pids.has_limit = true;
+        res.pids.limit = -1;
+        if (zone_cgroup_create(f->path, &res, &cg, &err) < 0)
                 fail_msg("create: %s", err->msg);
+        if (have_v1("pids"))
+                assert_string_equal(read_cg("pids", f->path, "pids.max"), "max");
         /* Another zone (or anyone) may not take over an existing cgroup. */
         assert_int_equal(zone_cgroup_create(f->path, NULL, &again, &err), -EEXIST);
         assert_non_null(strstr(err->msg, "it already exists"));
