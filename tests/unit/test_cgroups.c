@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/cgroup_internal.h"
 #include "cgroups/cgroup_v2.h"
 #include "err.h"
 #include "spec.h"
@@ -460,6 +461,161 @@ static void test_bad_paths(void **ts)
         assert_null(cg);
 }
 
+/* ---- the pure v2 path, on a fake cgroupfs (regular files in a temporary directory) ---- */
+
+struct fake_v2 {
+        char root[64];
+        char leaf[128];
+        struct zone_cgroup_dir dir;
+        struct zone_cgroup cg;
+};
+
+static void put(const char *dir, const char *file, const char *text)
+{
+        char p[256];
+        snprintf(p, sizeof(p), "%s/%s", dir, file);
+        FILE *fp = fopen(p, "w");
+        assert_non_null(fp);
+        fputs(text, fp);
+        fclose(fp);
+}
+
+static char *get(const char *dir, const char *file)
+{
+        static char buf[128];
+        char p[256];
+        snprintf(p, sizeof(p), "%s/%s", dir, file);
+        FILE *fp = fopen(p, "r");
+        assert_non_null(fp);
+        size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+        fclose(fp);
+        buf[n] = 0;
+        return buf;
+}
+
+/* root/ delegates `delegated`; root/a and root/a/b were "created" by the zone. */
+static void fake_v2_setup(struct fake_v2 *fk, const char *delegated)
+{
+        memset(fk, 0, sizeof(*fk));
+        strcpy(fk->root, "/tmp/zone-test-cgv2-XXXXXX");
+        assert_non_null(mkdtemp(fk->root));
+        char mid[128];
+        snprintf(mid, sizeof(mid), "%s/a", fk->root);
+        snprintf(fk->leaf, sizeof(fk->leaf), "%s/a/b", fk->root);
+        assert_int_equal(mkdir(mid, 0755), 0);
+        assert_int_equal(mkdir(fk->leaf, 0755), 0);
+        put(fk->root, "cgroup.subtree_control", delegated);
+        put(mid, "cgroup.subtree_control", "");
+        static const char *const files[] = {"memory.max",  "memory.low", "memory.swap.max",
+                                            "cpu.weight",  "cpu.max",    "cpuset.cpus",
+                                            "cpuset.mems", "pids.max"};
+        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+                put(fk->leaf, files[i], "");
+        fk->dir.mountpoint = fk->root;
+        fk->dir.controllers = "cpuset cpu io memory pids";
+        fk->dir.v2 = true;
+        fk->dir.dir = fk->leaf;
+        fk->dir.created = 2;
+        fk->cg.path = "/a/b";
+        fk->cg.dirs = &fk->dir;
+        fk->cg.n_dirs = 1;
+}
+
+static void fake_v2_teardown(struct fake_v2 *fk)
+{
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", fk->root);
+        assert_int_equal(system(cmd), 0);
+}
+
+static int fake_v2_up(void **ts)
+{
+        struct fake_v2 *fk = calloc(1, sizeof(*fk));
+        assert_non_null(fk);
+        fake_v2_setup(fk, "cpuset cpu io memory pids");
+        *ts = fk;
+        return 0;
+}
+
+static int fake_v2_down(void **ts)
+{
+        fake_v2_teardown(*ts);
+        free(*ts);
+        return 0;
+}
+
+static void test_v2_apply(void **ts)
+{
+        struct fake_v2 *fk = *ts;
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.memory.has_limit = true;
+        res.memory.limit = 1000;
+        res.memory.has_reservation = true;
+        res.memory.reservation = -1;
+        res.memory.has_swap = true;
+        res.memory.swap = 3000;
+        res.cpu.has_shares = true;
+        res.cpu.shares = 1024;
+        res.cpu.has_quota = true;
+        res.cpu.quota = 20000;
+        res.cpu.cpus = "0";
+        res.pids.has_limit = true;
+        res.pids.limit = 0;
+        struct zone_err *err = NULL;
+        if (cgroup_v2_apply(&fk->cg, &res, &err) < 0)
+                fail_msg("apply: %s", err->msg);
+        assert_string_equal(get(fk->leaf, "memory.max"), "1000");
+        assert_string_equal(get(fk->leaf, "memory.low"), "max");
+        assert_string_equal(get(fk->leaf, "memory.swap.max"), "2000");
+        assert_string_equal(get(fk->leaf, "cpu.weight"), "39");
+        assert_string_equal(get(fk->leaf, "cpu.max"), "20000 100000");
+        assert_string_equal(get(fk->leaf, "cpuset.cpus"), "0");
+        assert_string_equal(get(fk->leaf, "pids.max"), "max");
+        /* The level the zone created above its leaf delegates down (a regular file keeps the
+         * last write at its start). */
+        char mid[128];
+        snprintf(mid, sizeof(mid), "%s/a", fk->root);
+        assert_memory_equal(get(mid, "cgroup.subtree_control"), "+pids", 5);
+}
+
+static void test_v2_apply_refused(void **ts)
+{
+        struct fake_v2 *fk = *ts;
+        /* A parent that is not the zone's and does not delegate memory: refused, unchanged. */
+        put(fk->root, "cgroup.subtree_control", "cpu pids");
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.memory.has_limit = true;
+        res.memory.limit = 1000;
+        struct zone_err *err = NULL;
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "linux.resources.memory: %s/cgroup.subtree_control does not delegate the memory "
+                 "controller",
+                 fk->root);
+        expect_err(cgroup_v2_apply(&fk->cg, &res, &err), &err, -EOPNOTSUPP, msg);
+        assert_string_equal(get(fk->root, "cgroup.subtree_control"), "cpu pids");
+        assert_string_equal(get(fk->leaf, "memory.max"), "");
+
+        /* A controller the host does not have at all. */
+        fk->dir.controllers = "cpu pids";
+        expect_err(cgroup_v2_apply(&fk->cg, &res, &err), &err, -EOPNOTSUPP,
+                   "linux.resources.memory: the memory controller is not available on this host");
+
+        /* v2 swap rules apply before anything is written. */
+        fk->dir.controllers = "cpuset cpu io memory pids";
+        put(fk->root, "cgroup.subtree_control", "memory");
+        res.memory.has_swap = true;
+        res.memory.swap = 500;
+        expect_err(cgroup_v2_apply(&fk->cg, &res, &err), &err, -EINVAL,
+                   "linux.resources.memory.swap \"500\": must be at least "
+                   "linux.resources.memory.limit (1000): it counts memory and swap together");
+        assert_string_equal(get(fk->leaf, "memory.swap.max"), "");
+}
+
 int main(void)
 {
         if (geteuid() != 0) {
@@ -470,6 +626,8 @@ int main(void)
             cmocka_unit_test(test_path_rules),
             cmocka_unit_test(test_v2_translations),
             cmocka_unit_test(test_bad_paths),
+            cmocka_unit_test_setup_teardown(test_v2_apply, fake_v2_up, fake_v2_down),
+            cmocka_unit_test_setup_teardown(test_v2_apply_refused, fake_v2_up, fake_v2_down),
             cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_values_leave_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_open_and_existing, setup, teardown),
