@@ -280,9 +280,25 @@ static int discover(struct zone_cgroup *cg, struct zone_err **err)
         return 0;
 }
 
+/* "/a/b": absolute, no empty, "." or ".." components, not the root. */
+static bool normalised(const char *path)
+{
+        if (!path || path[0] != '/' || !path[1])
+                return false;
+        for (const char *s = path + 1;;) {
+                const char *e = strchrnul(s, '/');
+                size_t n = (size_t)(e - s);
+                if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
+                        return false;
+                if (!*e)
+                        return true;
+                s = e + 1;
+        }
+}
+
 static int cgroup_new(const char *path, struct zone_cgroup **ret, struct zone_err **err)
 {
-        if (!path || path[0] != '/' || !path[1] || strstr(path, "/..") || strstr(path, "//"))
+        if (!normalised(path))
                 return zone_err_set(err, -EINVAL,
                                     "cgroup path \"%s\": not a normalised "
                                     "absolute path",
@@ -443,9 +459,22 @@ int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int)pid);
         for (size_t i = 0; i < cg->n_dirs; i++) {
-                int r = cgroup_write(cg->dirs[i].dir, "cgroup.procs", buf, err);
+                struct zone_cgroup_dir *d = &cg->dirs[i];
+                _cleanup_err_ struct zone_err *first = NULL;
+                int r = cgroup_write(d->dir, "cgroup.procs", buf, &first);
+                /* A v1 cpuset without CPUs or memory nodes refuses tasks with ENOSPC: give it
+                 * its parent's, as at creation, and try again. */
+                if (r == -ENOSPC && !d->v2 && cgroup_has_controller(d->controllers, "cpuset")) {
+                        if ((r = cgroup_v1_cpuset_inherit(d->dir, err)) < 0)
+                                return zone_err_wrap(
+                                    err, "move process %d into cgroup %s: ", (int)pid, cg->path);
+                        zone_err_free(first);
+                        first = NULL;
+                        r = cgroup_write(d->dir, "cgroup.procs", buf, &first);
+                }
                 if (r < 0)
-                        return zone_err_wrap(err, "move process into cgroup %s: ", cg->path);
+                        return zone_err_set(err, r, "move process %d into cgroup %s: %s", (int)pid,
+                                            cg->path, first->msg);
         }
         return 0;
 }

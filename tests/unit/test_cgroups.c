@@ -448,6 +448,42 @@ static void test_open_and_existing(void **ts)
         assert_int_equal(count_base_dirs(f), n_before);
 }
 
+/* A v1 cpuset made without CPUs (here by hand, as by another tool) still takes the zone's
+ * process: enter gives it the parent's CPUs and memory nodes. */
+static void test_enter_empty_cpuset(void **ts)
+{
+        struct fixture *f = *ts;
+        if (!have_v1("cpuset")) {
+                skip(); /* needs a v1 cpuset hierarchy */
+                return;
+        }
+        struct zone_err *err = NULL;
+        struct zone_cgroup *cg = NULL, *inner = NULL;
+        if (zone_cgroup_create(f->path, NULL, &cg, &err) < 0)
+                fail_msg("create: %s", err->msg);
+        char inner_path[160], dir[224];
+        snprintf(inner_path, sizeof(inner_path), "%s/inner", f->path);
+        snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpuset%s", inner_path);
+        assert_int_equal(mkdir(dir, 0755), 0);
+        assert_string_equal(read_cg("cpuset", inner_path, "cpuset.cpus"), "");
+        assert_int_equal(zone_cgroup_open(inner_path, &inner, &err), 0);
+        f->child = spawn_sleeper();
+        if (zone_cgroup_enter(inner, f->child, &err) < 0)
+                fail_msg("enter: %s", err->msg);
+        assert_string_not_equal(read_cg("cpuset", inner_path, "cpuset.cpus"), "");
+        char want[32];
+        snprintf(want, sizeof(want), "%d", (int)f->child);
+        assert_string_equal(read_cg("cpuset", inner_path, "cgroup.procs"), want);
+        assert_int_equal(zone_cgroup_destroy(inner, &err), 0);
+        assert_int_equal(waitpid(f->child, NULL, 0), f->child);
+        f->child = 0;
+        assert_int_equal(access(dir, F_OK), -1);
+        assert_int_equal(zone_cgroup_destroy(cg, &err), 0);
+        assert_int_equal(count_base_dirs(f), 0);
+        zone_cgroup_free(inner);
+        zone_cgroup_free(cg);
+}
+
 static void test_bad_paths(void **ts)
 {
         struct zone_err *err = NULL;
@@ -458,6 +494,10 @@ static void test_bad_paths(void **ts)
                    "cgroup path \"/zone-test/../x\": not a normalised absolute path");
         expect_err(zone_cgroup_open("/", &cg, &err), &err, -EINVAL,
                    "cgroup path \"/\": not a normalised absolute path");
+        expect_err(zone_cgroup_open("/zone-test/./x", &cg, &err), &err, -EINVAL,
+                   "cgroup path \"/zone-test/./x\": not a normalised absolute path");
+        expect_err(zone_cgroup_open("/zone-test/x/", &cg, &err), &err, -EINVAL,
+                   "cgroup path \"/zone-test/x/\": not a normalised absolute path");
         assert_null(cg);
 }
 
@@ -631,6 +671,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_values_leave_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_open_and_existing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_enter_empty_cpuset, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
