@@ -224,8 +224,8 @@ static int discover(struct zone_cgroup *cg, struct zone_err **err)
         char *save = NULL;
         for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 unsigned maj, min;
-                char root[8], mnt[4096];
-                if (sscanf(line, "%*d %*d %u:%u %7s %4095s", &maj, &min, root, mnt) != 4)
+                char root[4096], mnt[4096];
+                if (sscanf(line, "%*d %*d %u:%u %4095s %4095s", &maj, &min, root, mnt) != 4)
                         continue;
                 /* Only whole hierarchies: a bind mount of a subtree (a container's view of its
                  * own cgroup) would put the zone's path in the wrong place. */
