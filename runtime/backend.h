@@ -24,10 +24,11 @@ struct zone {
         const char *console_socket;
         int preserve_fds;
         bool no_pivot;
-        bool run_now;   /* run: no exec fifo, started by the creator directly */
-        int sync_fd;    /* creator <-> zone process while creating (backend's) */
-        int pidfd;      /* of state->pid, while the creator holds it */
-        int tty_master; /* run without console socket: the terminal to relay */
+        bool run_now;               /* run: no exec fifo, started by the creator directly */
+        int sync_fd;                /* creator <-> zone process while creating (backend's) */
+        int pidfd;                  /* of state->pid, while the creator holds it */
+        int tty_master;             /* run without console socket: the terminal to relay */
+        struct zone_cgroup *cgroup; /* the zone's cgroup: made by create, opened by the others */
 };
 
 struct zone_backend {

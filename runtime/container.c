@@ -15,10 +15,13 @@
 
 #include "../hooks/hooks.h"
 #include "backend.h"
+#include "cgroups/cgroup.h"
 #include "supervise.h"
 #include "util.h"
 
 #define CONFIG_MAX (16u << 20)
+
+static int destroy_loaded(struct zone *z, struct zone_err **err);
 
 const struct zone_backend *zone_backend_for(const char *type)
 {
@@ -32,6 +35,7 @@ static void zone_done(struct zone *z)
         zone_spec_free(z->spec);
         zone_state_free(z->state);
         zone_entry_close(z->entry);
+        zone_cgroup_free(z->cgroup);
         free(z->rootfs);
         closep(&z->sync_fd);
         closep(&z->pidfd);
@@ -167,6 +171,10 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
                 return zone_err_set(err, -EINVAL,
                                     "annotation org.zone.type: unknown zone type \"%s\"", type);
 
+        _cleanup_free_ char *cgroup_path = NULL;
+        if ((r = zone_cgroup_path(z->spec, opts->id, &cgroup_path, err)) < 0)
+                return r;
+
         if ((r = open_store(ctx, store, err)) < 0)
                 return r;
         if ((r = zone_entry_create(*store, opts->id, &z->entry, err)) < 0)
@@ -182,14 +190,18 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
         z->state->rootfs = strdup(z->rootfs);
         z->state->created = zone_now_rfc3339();
         z->state->owner = strdup("");
-        z->state->cgroup_path =
-            z->spec->linux.cgroups_path ? strdup(z->spec->linux.cgroups_path) : NULL;
+        z->state->cgroup_path = strdup(cgroup_path);
         if (!z->state->id || !z->state->type || !z->state->bundle || !z->state->rootfs ||
-            !z->state->created || !z->state->owner) {
+            !z->state->created || !z->state->owner || !z->state->cgroup_path) {
                 r = zone_err_sys(err, -ENOMEM, "create");
                 goto fail;
         }
         if ((r = zone_entry_write_config(z->entry, text, len, err)) < 0)
+                goto fail;
+        /* The cgroup exists, with its limits, before any of the zone's processes does. */
+        const struct zone_spec_resources *res =
+            z->spec->linux.resources.present ? &z->spec->linux.resources : NULL;
+        if ((r = zone_cgroup_create(cgroup_path, res, &z->cgroup, err)) < 0)
                 goto fail;
         z->bundle = z->state->bundle;
         z->console_socket = opts->console_socket;
@@ -213,6 +225,8 @@ fail_process:
         if (z->state->pid > 0)
                 waitpid(z->state->pid, NULL, 0);
 fail:
+        if (z->cgroup)
+                zone_cgroup_destroy(z->cgroup, NULL);
         zone_entry_remove(z->entry, NULL);
         z->entry = NULL;
         return r;
@@ -229,10 +243,8 @@ int zone_create(const struct zone_ctx *ctx, const struct zone_create_opts *opts,
         o.pid_file = pid_file;
         o.console_socket = console;
         int r = create_zone(ctx, &o, false, &store, &z, err);
-        if (r >= 0 && (r = write_pid_file(pid_file, z.state->pid, err)) < 0) {
-                z.backend->kill(&z, SIGKILL, false, NULL);
-                zone_entry_remove(steal_pointer(&z.entry), NULL);
-        }
+        if (r >= 0 && (r = write_pid_file(pid_file, z.state->pid, err)) < 0)
+                destroy_loaded(&z, NULL);
         if (r < 0 && err && *err)
                 zone_err_wrap(err, "create \"%s\"", opts->id);
         zone_done(&z);
@@ -288,6 +300,11 @@ static bool wait_gone(pid_t pid, uint64_t start, int timeout_ms)
  * state. The entry is consumed. */
 static int destroy_loaded(struct zone *z, struct zone_err **err)
 {
+        if (!z->cgroup && z->state->cgroup_path)
+                zone_cgroup_open(z->state->cgroup_path, &z->cgroup, NULL);
+        /* Frozen processes do not die (cgroup v1): thaw first. */
+        if (z->cgroup)
+                zone_cgroup_freeze(z->cgroup, false, NULL);
         if (zone_state_status(z->state) != ZONE_STATUS_STOPPED) {
                 z->backend->kill(z, SIGKILL, true, NULL);
                 z->backend->kill(z, SIGKILL, false, NULL);
@@ -298,6 +315,9 @@ static int destroy_loaded(struct zone *z, struct zone_err **err)
         }
         run_warning_hooks(z, ZONE_HOOK_POSTSTOP, ZONE_STATUS_STOPPED);
         int r = z->backend->destroy(z, err);
+        /* Whatever is left in the cgroup goes with it. */
+        if (r >= 0 && z->cgroup)
+                r = zone_cgroup_destroy(z->cgroup, err);
         if (r < 0)
                 return r;
         return zone_entry_remove(steal_pointer(&z->entry), err);

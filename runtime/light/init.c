@@ -179,11 +179,11 @@ static int init_steps(const struct light_child *c, char **state_json, struct fin
         const struct zone_spec *spec = z->spec;
         int r;
 
-        if (c->plan->new_user) {
-                r = light_sync_recv(c->sync_fd, SYNC_MAPS_DONE, NULL, NULL, err);
-                if (r < 0)
-                        return r;
-        }
+        /* The creator writes the uid/gid maps and moves this process into the zone's cgroup
+         * first, so everything from here on is charged to the zone. */
+        r = light_sync_recv(c->sync_fd, SYNC_GO, NULL, NULL, err);
+        if (r < 0)
+                return r;
         r = light_ns_join(c->plan, err);
         if (r < 0)
                 return r;
@@ -331,7 +331,9 @@ _Noreturn void light_exec_main(const struct light_exec_child *c)
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
-        int r = light_ns_join(c->plan, &err);
+        int r = light_sync_recv(c->sync_fd, SYNC_GO, NULL, NULL, &err);
+        if (r >= 0)
+                r = light_ns_join(c->plan, &err);
         if (r >= 0 && c->process->terminal)
                 r = setup_terminal(c->process, c->console_fd, c->sync_fd, c->tty_to_creator, &err);
         else if (r >= 0 && setsid() < 0)

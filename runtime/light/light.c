@@ -18,6 +18,7 @@
 
 #include "../../hooks/hooks.h"
 #include "../backend.h"
+#include "../cgroups/cgroup.h"
 #include "../err.h"
 #include "../util.h"
 #include "console.h"
@@ -190,12 +191,13 @@ static int light_create(struct zone *z, struct zone_err **err)
         z->sync_fd = sv[0];
         sv[0] = -1;
 
-        if (plan.new_user) {
-                r = light_ns_write_idmaps(spec, pid, err);
-                if (r >= 0 && (r = light_sync_send(z->sync_fd, SYNC_MAPS_DONE, NULL, 0)) < 0)
-                        r = zone_err_sys(err, r, "send to zone process");
-                if (r < 0)
-                        goto fail;
+        if (plan.new_user && (r = light_ns_write_idmaps(spec, pid, err)) < 0)
+                goto fail;
+        if (z->cgroup && (r = zone_cgroup_enter(z->cgroup, pid, err)) < 0)
+                goto fail;
+        if ((r = light_sync_send(z->sync_fd, SYNC_GO, NULL, 0)) < 0) {
+                r = zone_err_sys(err, r, "send to zone process");
+                goto fail;
         }
         if (plan.unshare_flags & CLONE_NEWPID) {
                 /* The real init is a grandchild: take it over and let the middle one go. */
@@ -415,6 +417,13 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
                 goto out;
         }
         closep(&sv[1]);
+        /* An exec'd process belongs to the zone's cgroup like the rest of the zone. */
+        if (z->cgroup && (r = zone_cgroup_enter(z->cgroup, pid, err)) < 0)
+                goto fail;
+        if ((r = light_sync_send(sv[0], SYNC_GO, NULL, 0)) < 0) {
+                r = zone_err_sys(err, r, "send to zone process");
+                goto fail;
+        }
         if (listener >= 0) {
                 _cleanup_free_ char *created = NULL, *process_state = NULL;
                 r = zone_state_oci_json(z->state, zone_state_status(z->state), z->spec, false,

@@ -121,7 +121,8 @@ int light_ns_plan_make(const struct zone_spec *spec, struct light_ns_plan *plan,
                 /* New namespaces must belong to the joined user namespace: made after setns. */
                 plan->unshare_flags = new_flags;
         } else {
-                plan->clone_flags = new_flags;
+                plan->clone_flags = new_flags & ~CLONE_NEWCGROUP;
+                plan->late_flags = new_flags & CLONE_NEWCGROUP;
         }
         if ((spec->linux.n_uid_mappings || spec->linux.n_gid_mappings) && !plan->new_user)
                 return light_ns_plan_done(plan),
@@ -267,6 +268,8 @@ int light_ns_join(const struct light_ns_plan *plan, struct zone_err **err)
                     unshare(plan->unshare_flags) < 0)
                         return zone_err_sys(err, -errno, "create namespaces");
         }
+        if (plan->late_flags && unshare(plan->late_flags) < 0)
+                return zone_err_sys(err, -errno, "create cgroup namespace");
         return 0;
 }
 

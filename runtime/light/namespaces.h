@@ -12,6 +12,8 @@ struct zone_err;
 struct light_ns_plan {
         int clone_flags;   /* new namespaces made by clone3 */
         int unshare_flags; /* new namespaces made after joining a user namespace */
+        int late_flags;    /* new namespaces made once the creator placed the process: the
+                            * cgroup namespace, so its root is the zone's cgroup */
         bool new_user, join_user, new_time;
         int join_fd[LIGHT_NS_MAX]; /* joined by the zone's process, in setns order */
         int join_type[LIGHT_NS_MAX];

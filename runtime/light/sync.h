@@ -8,16 +8,16 @@
 struct zone_err;
 
 enum light_sync {
-        SYNC_EXECED = 0,    /* pseudo-type for recv: end of stream, the process exec'd */
-        SYNC_MAPS_DONE = 1, /* creator -> zone: uid/gid maps written */
-        SYNC_PID,           /* zone -> creator: the pid of the real init (after a second fork) */
-        SYNC_HOOKS_READY,   /* zone -> creator: mounts done, run prestart/createRuntime hooks */
-        SYNC_HOOKS_DONE,    /* creator -> zone: go on; payload: the state JSON for hooks */
-        SYNC_CREATED,       /* zone -> creator: ready, waiting for start */
-        SYNC_START,         /* creator -> zone (run): start now */
-        SYNC_TTY,           /* zone -> creator: the terminal's master fd is attached */
-        SYNC_ERROR,         /* zone -> creator: payload is the error message */
-        SYNC_EXEC_ERROR,    /* zone-exec -> creator: code is -errno, payload says what failed */
+        SYNC_EXECED = 0,  /* pseudo-type for recv: end of stream, the process exec'd */
+        SYNC_GO = 1,      /* creator -> zone: placed (uid/gid maps, cgroup), go on */
+        SYNC_PID,         /* zone -> creator: the pid of the real init (after a second fork) */
+        SYNC_HOOKS_READY, /* zone -> creator: mounts done, run prestart/createRuntime hooks */
+        SYNC_HOOKS_DONE,  /* creator -> zone: go on; payload: the state JSON for hooks */
+        SYNC_CREATED,     /* zone -> creator: ready, waiting for start */
+        SYNC_START,       /* creator -> zone (run): start now */
+        SYNC_TTY,         /* zone -> creator: the terminal's master fd is attached */
+        SYNC_ERROR,       /* zone -> creator: payload is the error message */
+        SYNC_EXEC_ERROR,  /* zone-exec -> creator: code is -errno, payload says what failed */
 };
 
 int light_sync_send(int fd, enum light_sync type, const void *data, size_t len);
