@@ -46,7 +46,7 @@ bench_config() {
 bench_cmd() { # bench_cmd RUNTIME STATE ID
 	case "$1" in
 	zone-oci) echo "$zone" --root "$2" run --bundle "$bundle" "$3" ;;
-	crun) echo crun --root "$2" --cgroup-manager=disabled run --bundle "$bundle" "$3" ;;
+	crun) echo crun --root "$2" --cgroup-manager=cgroupfs run --bundle "$bundle" "$3" ;;
 	runc) echo runc --root "$2" run --bundle "$bundle" "$3" ;;
 	esac
 }

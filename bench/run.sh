@@ -17,7 +17,7 @@ bench_setup
 bench_config '.'
 
 echo "bench: $n iterations of 'run /bin/true', alternating zone-oci, crun, runc"
-echo "note: crun runs with --cgroup-manager=disabled because zone-oci does not manage cgroups yet"
+echo "note: every runtime makes the zone's cgroup (crun with its cgroupfs manager, in a v1-only view)"
 for i in $(seq "$n"); do
 	for rt in "${runtimes[@]}"; do
 		bench_measure plain "$rt" "$work/state-$rt" "b-$rt-$$-$i"

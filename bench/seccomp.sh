@@ -51,7 +51,7 @@ bench_config '.linux.seccomp = $sc[0]' --slurpfile sc "$work/seccomp.json"
 echo "bench: profile $profile: $(jq '.syscalls | map(.names | length) | add' "$work/seccomp.json") syscall names in $(jq '.syscalls | length' "$work/seccomp.json") rules, arches $(jq -r '.architectures | join(",")' "$work/seccomp.json")"
 
 echo "bench: $n iterations per phase of 'run /bin/true', alternating zone-oci, crun, runc"
-echo "note: crun runs with --cgroup-manager=disabled, as in bench/run.sh"
+echo "note: every runtime makes the zone's cgroup (crun with its cgroupfs manager, in a v1-only view)"
 for i in $(seq "$n"); do
 	for rt in "${runtimes[@]}"; do
 		# first: a state root nobody has used, so no cache of any kind

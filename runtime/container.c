@@ -400,11 +400,11 @@ int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct z
         struct zone z;
         int r = zone_open(ctx, id, &store, &z, err);
         if (r >= 0) {
-                if (zone_state_status(z.state) == ZONE_STATUS_RUNNING && !force)
+                enum zone_status st = zone_state_status(z.state);
+                if ((st == ZONE_STATUS_RUNNING || st == ZONE_STATUS_PAUSED) && !force)
                         r = zone_err_set(err, -EBUSY,
-                                         "container \"%s\" is running: stop it first or use "
-                                         "--force",
-                                         id);
+                                         "container \"%s\" is %s: stop it first or use --force", id,
+                                         zone_status_name(st));
                 else
                         r = destroy_loaded(&z, err);
         } else if (r == -ENOENT && force && store) {
@@ -419,6 +419,28 @@ int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct z
                 r = 0;
                 if (zone_entry_open(store, id, &e, NULL) >= 0)
                         r = zone_entry_remove(e, err);
+        }
+        zone_close(&z, store);
+        return r;
+}
+
+int zone_pause(const struct zone_ctx *ctx, const char *id, bool paused, struct zone_err **err)
+{
+        struct zone_store *store;
+        struct zone z;
+        int r = zone_open(ctx, id, &store, &z, err);
+        enum zone_status want = paused ? ZONE_STATUS_RUNNING : ZONE_STATUS_PAUSED;
+        if (r >= 0 && zone_state_status(z.state) != want)
+                r = zone_err_set(err, -EINVAL, "container \"%s\" is %s, not %s: cannot %s it", id,
+                                 zone_status_name(zone_state_status(z.state)),
+                                 zone_status_name(want), paused ? "pause" : "resume");
+        if (r >= 0)
+                r = zone_cgroup_open(z.state->cgroup_path, &z.cgroup, err);
+        if (r >= 0)
+                r = zone_cgroup_freeze(z.cgroup, paused, err);
+        if (r >= 0) {
+                z.state->paused = paused;
+                r = zone_entry_write_state(z.entry, z.state, err);
         }
         zone_close(&z, store);
         return r;

@@ -298,7 +298,8 @@ static int state_to_json(const struct zone_state *st, char **ret, size_t *ret_le
             gen_key_int(g, "pid_start", (long long)st->pid_start) < 0 ||
             gen_key_str(g, "bundle", st->bundle) < 0 || gen_key_str(g, "rootfs", st->rootfs) < 0 ||
             gen_key_str(g, "created", st->created) < 0 || gen_str(g, "started") < 0 ||
-            yajl_gen_bool(g, st->started) != yajl_gen_status_ok ||
+            yajl_gen_bool(g, st->started) != yajl_gen_status_ok || gen_str(g, "paused") < 0 ||
+            yajl_gen_bool(g, st->paused) != yajl_gen_status_ok ||
             gen_key_str(g, "owner", st->owner) < 0 ||
             gen_key_str(g, "cgroup_path", st->cgroup_path) < 0 ||
             yajl_gen_map_close(g) != yajl_gen_status_ok)
@@ -401,6 +402,9 @@ static int state_from_json(const char *text, struct zone_state **ret, const char
                 return -EBADMSG;
         }
         st->started = YAJL_IS_TRUE(started);
+        /* Optional: states written before pause existed have no such field. */
+        const char *paused_path[] = {"paused", NULL};
+        st->paused = YAJL_IS_TRUE(yajl_tree_get(root, paused_path, yajl_t_any));
         if (pid < INT_MIN || pid > INT_MAX || pid_start < 0) {
                 *bad_field = pid_start < 0 ? "pid_start" : "pid";
                 return -EBADMSG;
@@ -653,8 +657,9 @@ enum zone_status zone_state_status(const struct zone_state *state)
         uint64_t start;
         if (proc_stat(state->pid, &s, &start) < 0 || is_dead_state(s) || start != state->pid_start)
                 return ZONE_STATUS_STOPPED;
-        /* PAUSED goes here: a frozen cgroup (freezer.state / cgroup.freeze) once the cgroup
-         * code provides it. */
+        /* `pause` froze its cgroup (and records it here, under the zone's lock). */
+        if (state->started && state->paused)
+                return ZONE_STATUS_PAUSED;
         return state->started ? ZONE_STATUS_RUNNING : ZONE_STATUS_CREATED;
 }
 

@@ -31,6 +31,7 @@ struct zone_state {
         char *rootfs;       /* absolute */
         char *created;      /* RFC 3339, UTC */
         bool started;       /* `start` released the process */
+        bool paused;        /* `pause` froze the zone's cgroup */
         char *owner;        /* "" for root */
         char *cgroup_path;  /* may be NULL */
 };

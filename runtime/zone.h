@@ -42,6 +42,8 @@ int zone_run(const struct zone_ctx *ctx, const struct zone_create_opts *opts, in
 int zone_state(const struct zone_ctx *ctx, const char *id, char **ret_json, struct zone_err **err);
 int zone_kill(const struct zone_ctx *ctx, const char *id, int sig, bool all, struct zone_err **err);
 int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct zone_err **err);
+/* Freezes (pause) or thaws (resume) every process of a running zone through its cgroup. */
+int zone_pause(const struct zone_ctx *ctx, const char *id, bool paused, struct zone_err **err);
 
 struct zone_exec_opts {
         const char *id;

@@ -44,3 +44,5 @@ int cmd_list(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_ps(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_spec(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_features(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_pause(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_resume(struct zone_ctx *ctx, int argc, char **argv);

@@ -106,7 +106,7 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
         const char *cg[] = {"v1", "v2", "systemd", "systemdUser"};
         for (size_t k = 0; k < 4; k++) {
                 str(g, cg[k]);
-                yajl_gen_bool(g, false); /* cgroup management is not implemented yet */
+                yajl_gen_bool(g, k < 2); /* cgroupfs on v1, v2 and hybrid; no systemd driver */
         }
         yajl_gen_map_close(g);
         str(g, "seccomp");

@@ -18,6 +18,8 @@ static const struct cli_cmd commands[] = {
     {"exec", "run one more process in a zone", cmd_exec},
     {"list", "list zones", cmd_list},
     {"ps", "list the processes of a zone", cmd_ps},
+    {"pause", "freeze every process of a zone", cmd_pause},
+    {"resume", "thaw a paused zone", cmd_resume},
     {"spec", "write a default config.json", cmd_spec},
     {"features", "print the features this runtime supports (JSON)", cmd_features},
 };
