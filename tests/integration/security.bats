@@ -136,7 +136,9 @@ refute_output_regex() {
 	refute_output --regexp 'OVERWRITTEN pid [0-9]+ \(/memfd:zone-exec'
 	refute_output --regexp 'found pid [0-9]+ exe /[^m]'
 	refute_output --regexp 'found pid [0-9]+ exe /m[^e]'
-	refute_output --regexp 'O_PATH .*: opened despite'
+	# A process seen while still the runtime (readlink refused: not dumpable) may have become
+	# zone-exec by the time of the open; what is held is named, and must never be the runtime.
+	refute_output --partial runtime-copy
 	with_real zrun delete --force "$ID"
 	assert_runtime_unchanged
 }
