@@ -210,17 +210,6 @@ int light_process_lookup(const struct zone_spec_process *p, char **ret, struct z
         return zone_err_set(err, -ENOENT, "exec \"%s\": executable file not found in $PATH", file);
 }
 
-int light_process_exec(const struct zone_spec_process *p, struct zone_err **err)
-{
-        _cleanup_free_ char *path = NULL;
-        int r = light_process_lookup(p, &path, err);
-        if (r < 0)
-                return r;
-        static char *const empty[] = {NULL};
-        execve(path, p->args, p->env ? p->env : empty);
-        return zone_err_sys(err, -errno, "exec %s", path);
-}
-
 int light_set_names(const struct zone_spec *spec, struct zone_err **err)
 {
         if (spec->hostname && spec->hostname[0] &&

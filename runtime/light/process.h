@@ -25,10 +25,6 @@ int light_apply_oom_score_adj(const struct zone_spec_process *p, pid_t pid, stru
  * CAP_FOO"). */
 int light_process_apply(const struct zone_spec_process *p, struct zone_err **err);
 
-/* Looks args[0] up in process.env's PATH (default PATH when unset) and execve()s it with
- * process.env. Returns only on failure ("exec /bin/foo: ENOENT"). */
-int light_process_exec(const struct zone_spec_process *p, struct zone_err **err);
-
 /* Checks linux.sysctl without touching anything (for `create`, on the host side): every key
  * must belong to a namespace the zone owns (ipc: kernel.msg* kernel.sem kernel.shm*
  * fs.mqueue.*, network: net.*, uts: kernel.hostname kernel.domainname), and a joined namespace
@@ -39,7 +35,7 @@ int light_personality_validate(const struct zone_spec *spec, struct zone_err **e
 /* Checks what light_process_apply() would refuse before anything is changed: capability
  * names, an absolute cwd, non-empty args. */
 int light_process_validate(const struct zone_spec_process *p, struct zone_err **err);
-/* The PATH lookup light_process_exec() does: args[0] as is when it holds a '/', else the
- * first executable regular file in process.env's PATH. *ret is malloc'd. Fails with
- * `exec "foo": executable file not found in $PATH`. */
+/* The PATH lookup before the zone's program is exec'd (light_trampoline_exec): args[0] as is when
+ * it holds a '/', else the first executable regular file in process.env's PATH. *ret is malloc'd.
+ * Fails with `exec "foo": executable file not found in $PATH`. */
 int light_process_lookup(const struct zone_spec_process *p, char **ret, struct zone_err **err);

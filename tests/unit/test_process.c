@@ -9,6 +9,8 @@
 
 #include "err.h"
 #include "light/process.h"
+#include "light/sync.h"
+#include "light/trampoline.h"
 #include "spec.h"
 #include "util.h"
 
@@ -23,6 +25,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -283,6 +286,17 @@ static void test_switch_without_capabilities_drops_them(void **state)
         assert_string_equal(out, want);
 }
 
+/* Execs p the way zones do: through zone-exec (see runtime/light/trampoline.h). */
+static int exec_via_trampoline(const struct zone_spec_process *p, int sync_fd,
+                               struct zone_err **err)
+{
+        int memfd = light_trampoline_prepare(err);
+        if (memfd < 0)
+                return memfd;
+        struct light_trampoline_args a = {.sync_fd = sync_fd, .attr_fd = -1, .listener_fd = -1};
+        return light_trampoline_exec(memfd, p, &a, err);
+}
+
 static void ambient_exec_child(void *arg, int out)
 {
         struct zone_err *err = NULL;
@@ -296,7 +310,7 @@ static void ambient_exec_child(void *arg, int out)
         /* What the program sees after execve as uid 1000. */
         if (dup2(out, STDOUT_FILENO) < 0)
                 return;
-        r = light_process_exec(p, &err);
+        r = exec_via_trampoline(p, -1, &err);
         report_err(out, r, err);
 }
 
@@ -532,13 +546,28 @@ static void remove_dirs(struct lookup_dirs *d)
         }
 }
 
+/* Runs the program through zone-exec in a grandchild and reports, as zones do, either the
+ * error it sends back (lookup or exec) or nothing (the program ran and wrote to out). */
 static void exec_child(void *arg, int out)
 {
         struct zone_err *err = NULL;
-        if (dup2(out, STDOUT_FILENO) < 0)
+        int sv[2];
+        if (dup2(out, STDOUT_FILENO) < 0 ||
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
                 return;
-        int r = light_process_exec(arg, &err);
-        report_err(out, r, err);
+        pid_t pid = fork();
+        if (pid == 0) {
+                close(sv[0]);
+                exec_via_trampoline(arg, sv[1], &err);
+                light_sync_send_error(sv[1], err);
+                _exit(127);
+        }
+        close(sv[1]);
+        int r = light_sync_recv(sv[0], SYNC_EXECED, NULL, NULL, &err);
+        if (r < 0)
+                report_err(out, r, err);
+        zone_err_free(err);
+        waitpid(pid, NULL, 0);
 }
 
 static void test_path_lookup(void **state)
