@@ -653,3 +653,15 @@ int zone_cgroup_destroy(struct zone_cgroup *cg, struct zone_err **err)
                 return r;
         return remove_created(cg, err);
 }
+
+/* Writes a resource value; the error names the spec field, the value and the file. */
+int cgroup_write_field(const char *dir, const char *file, const char *value, const char *field,
+                       struct zone_err **err)
+{
+        _cleanup_err_ struct zone_err *inner = NULL;
+        int r = cgroup_write(dir, file, value, &inner);
+        if (r < 0)
+                return zone_err_set(err, r, "linux.resources.%s \"%s\": %s", field, value,
+                                    inner ? inner->msg : "write failed");
+        return 0;
+}

@@ -29,6 +29,9 @@ struct zone_cgroup_dir *cgroup_v1_dir(struct zone_cgroup *cg, const char *contro
 struct zone_cgroup_dir *cgroup_v2_dir(struct zone_cgroup *cg);
 /* Writes s to dir/file; the error names the file and the value. */
 int cgroup_write(const char *dir, const char *file, const char *s, struct zone_err **err);
+/* cgroup_write for a linux.resources value: the error names the field, the value and the file. */
+int cgroup_write_field(const char *dir, const char *file, const char *value, const char *field,
+                       struct zone_err **err);
 /* Reads dir/file (trailing newline stripped). -errno, without setting err. */
 int cgroup_read(const char *dir, const char *file, char **ret);
 

@@ -9,24 +9,12 @@
 #include "cgroups/cgroup_internal.h"
 #include "util.h"
 
-/* Writes a resource value; the error names the spec field, the value and the file. */
-static int write_field(const char *dir, const char *file, const char *value, const char *field,
-                       struct zone_err **err)
-{
-        _cleanup_err_ struct zone_err *inner = NULL;
-        int r = cgroup_write(dir, file, value, &inner);
-        if (r < 0)
-                return zone_err_set(err, r, "linux.resources.%s \"%s\": %s", field, value,
-                                    inner ? inner->msg : "write failed");
-        return 0;
-}
-
 static int write_i64(const char *dir, const char *file, int64_t v, const char *field,
                      struct zone_err **err)
 {
         char buf[32];
         snprintf(buf, sizeof(buf), "%" PRId64, v);
-        return write_field(dir, file, buf, field, err);
+        return cgroup_write_field(dir, file, buf, field, err);
 }
 
 static bool file_exists(const char *dir, const char *file)
@@ -92,9 +80,9 @@ static int apply_memory(struct zone_cgroup_dir *d, const struct zone_spec_resour
                         return r;
         }
         if (res->memory.has_disable_oom_killer &&
-            (r = write_field(d->dir, "memory.oom_control",
-                             res->memory.disable_oom_killer ? "1" : "0", "memory.disableOOMKiller",
-                             err)) < 0)
+            (r = cgroup_write_field(d->dir, "memory.oom_control",
+                                    res->memory.disable_oom_killer ? "1" : "0",
+                                    "memory.disableOOMKiller", err)) < 0)
                 return r;
         return 0;
 }
@@ -137,7 +125,8 @@ static int apply_cpuset(struct zone_cgroup_dir *d, const struct zone_spec_resour
                                             "host",
                                             res->cpu.cpus);
                 if (r < 0)
-                        return write_field(d->dir, "cpuset.cpus", res->cpu.cpus, "cpu.cpus", err);
+                        return cgroup_write_field(d->dir, "cpuset.cpus", res->cpu.cpus, "cpu.cpus",
+                                                  err);
         }
         if (res->cpu.mems && *res->cpu.mems) {
                 int r = cgroup_write(d->dir, "cpuset.mems", res->cpu.mems, NULL);
@@ -147,7 +136,8 @@ static int apply_cpuset(struct zone_cgroup_dir *d, const struct zone_spec_resour
                                             "of this host",
                                             res->cpu.mems);
                 if (r < 0)
-                        return write_field(d->dir, "cpuset.mems", res->cpu.mems, "cpu.mems", err);
+                        return cgroup_write_field(d->dir, "cpuset.mems", res->cpu.mems, "cpu.mems",
+                                                  err);
         }
         return 0;
 }
@@ -158,7 +148,7 @@ static int apply_pids(struct zone_cgroup_dir *d, const struct zone_spec_resource
         if (!res->pids.has_limit)
                 return 0;
         if (res->pids.limit <= 0)
-                return write_field(d->dir, "pids.max", "max", "pids.limit", err);
+                return cgroup_write_field(d->dir, "pids.max", "max", "pids.limit", err);
         return write_i64(d->dir, "pids.max", res->pids.limit, "pids.limit", err);
 }
 

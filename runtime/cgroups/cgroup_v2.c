@@ -78,17 +78,6 @@ void zone_cgroup_v2_pids_max(int64_t limit, char *buf, size_t len)
         zone_cgroup_v2_memory_value(limit <= 0 ? -1 : limit, buf, len);
 }
 
-static int write_field(const char *dir, const char *file, const char *value, const char *field,
-                       struct zone_err **err)
-{
-        _cleanup_err_ struct zone_err *inner = NULL;
-        int r = cgroup_write(dir, file, value, &inner);
-        if (r < 0)
-                return zone_err_set(err, r, "linux.resources.%s \"%s\": %s", field, value,
-                                    inner ? inner->msg : "write failed");
-        return 0;
-}
-
 /* The controllers res needs that v1 does not provide. */
 static void needed(struct zone_cgroup *cg, const struct zone_spec_resources *res, const char **out,
                    const char **field, size_t *n)
@@ -187,15 +176,15 @@ int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *re
                         /* swappiness and disableOOMKiller have no v2 knob. */
                         if (res->memory.has_limit) {
                                 zone_cgroup_v2_memory_value(res->memory.limit, buf, sizeof(buf));
-                                if ((r = write_field(d->dir, "memory.max", buf, "memory.limit",
-                                                     err)) < 0)
+                                if ((r = cgroup_write_field(d->dir, "memory.max", buf,
+                                                            "memory.limit", err)) < 0)
                                         return r;
                         }
                         if (res->memory.has_reservation) {
                                 zone_cgroup_v2_memory_value(res->memory.reservation, buf,
                                                             sizeof(buf));
-                                if ((r = write_field(d->dir, "memory.low", buf,
-                                                     "memory.reservation", err)) < 0)
+                                if ((r = cgroup_write_field(d->dir, "memory.low", buf,
+                                                            "memory.reservation", err)) < 0)
                                         return r;
                         }
                         if (res->memory.has_swap) {
@@ -207,16 +196,16 @@ int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *re
                                 if (r < 0)
                                         return r;
                                 zone_cgroup_v2_memory_value(sw, buf, sizeof(buf));
-                                if (set && (r = write_field(d->dir, "memory.swap.max", buf,
-                                                            "memory.swap", err)) < 0)
+                                if (set && (r = cgroup_write_field(d->dir, "memory.swap.max", buf,
+                                                                   "memory.swap", err)) < 0)
                                         return r;
                         }
                 } else if (!strcmp(ctrl[i], "cpu")) {
                         if (res->cpu.has_shares && res->cpu.shares) {
                                 snprintf(buf, sizeof(buf), "%" PRIu64,
                                          zone_cgroup_v2_weight(res->cpu.shares));
-                                if ((r = write_field(d->dir, "cpu.weight", buf, "cpu.shares",
-                                                     err)) < 0)
+                                if ((r = cgroup_write_field(d->dir, "cpu.weight", buf, "cpu.shares",
+                                                            err)) < 0)
                                         return r;
                         }
                         if ((res->cpu.has_quota && res->cpu.quota) ||
@@ -224,7 +213,8 @@ int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *re
                                 zone_cgroup_v2_cpu_max(res->cpu.has_quota, res->cpu.quota,
                                                        res->cpu.has_period, res->cpu.period, buf,
                                                        sizeof(buf));
-                                if ((r = write_field(d->dir, "cpu.max", buf, "cpu.quota", err)) < 0)
+                                if ((r = cgroup_write_field(d->dir, "cpu.max", buf, "cpu.quota",
+                                                            err)) < 0)
                                         return r;
                         }
                 } else if (!strcmp(ctrl[i], "cpuset")) {
@@ -242,7 +232,8 @@ int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *re
                                                     res->cpu.mems);
                 } else if (!strcmp(ctrl[i], "pids")) {
                         zone_cgroup_v2_pids_max(res->pids.limit, buf, sizeof(buf));
-                        if ((r = write_field(d->dir, "pids.max", buf, "pids.limit", err)) < 0)
+                        if ((r = cgroup_write_field(d->dir, "pids.max", buf, "pids.limit", err)) <
+                            0)
                                 return r;
                 }
         }
