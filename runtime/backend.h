@@ -47,4 +47,10 @@ struct zone_backend {
 };
 
 extern const struct zone_backend zone_backend_light;
+
+/* Opens the store and a zone in it (locked) with its state, config and backend. On error
+ * nothing stays open; either way zone_close() is the way out. */
+int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store, struct zone *z,
+              struct zone_err **err);
+void zone_close(struct zone *z, struct zone_store *store);
 const struct zone_backend *zone_backend_for(const char *type);

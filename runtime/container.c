@@ -56,9 +56,7 @@ static int open_store(const struct zone_ctx *ctx, struct zone_store **ret, struc
         return zone_store_open(ctx->root ? ctx->root : ZONE_DEFAULT_ROOT, ret, err);
 }
 
-/* Opens the store and a zone in it (locked) with its state, config and backend. On error
- * nothing stays open; either way zone_close() is the way out. */
-static int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store,
+int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store,
                      struct zone *z, struct zone_err **err)
 {
         zone_init(z, ctx);
@@ -80,7 +78,7 @@ static int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_sto
         return r;
 }
 
-static void zone_close(struct zone *z, struct zone_store *store)
+void zone_close(struct zone *z, struct zone_store *store)
 {
         zone_done(z);
         zone_store_close(store);

@@ -46,3 +46,5 @@ int cmd_spec(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_features(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_pause(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_resume(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_update(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_events(struct zone_ctx *ctx, int argc, char **argv);

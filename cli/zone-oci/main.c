@@ -20,6 +20,8 @@ static const struct cli_cmd commands[] = {
     {"ps", "list the processes of a zone", cmd_ps},
     {"pause", "freeze every process of a zone", cmd_pause},
     {"resume", "thaw a paused zone", cmd_resume},
+    {"update", "change a running zone's resource limits", cmd_update},
+    {"events", "print a zone's resource usage and OOM events (JSON)", cmd_events},
     {"spec", "write a default config.json", cmd_spec},
     {"features", "print the features this runtime supports (JSON)", cmd_features},
 };

@@ -414,9 +414,11 @@ int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
         for (size_t i = 0; r == 0 && i < cg->n_dirs; i++)
                 r = make_dirs(cg, &cg->dirs[i], err);
         if (r == 0 && res && res->present)
-                r = cgroup_v1_apply(cg, res, err);
+                r = cgroup_v1_apply(cg, res, false, err);
         if (r == 0)
-                r = cgroup_v2_apply(cg, res && res->present ? res : NULL, err);
+                r = cgroup_v2_apply(cg, res && res->present ? res : NULL, false, err);
+        if (r == 0 && res && res->present)
+                r = cgroup_devices_apply(cg, res, false, err);
         if (r < 0) {
                 _cleanup_err_ struct zone_err *ignored = NULL;
                 remove_created(cg, &ignored);
@@ -450,6 +452,17 @@ int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err
         }
         *ret = cg;
         return 0;
+}
+
+int zone_cgroup_update(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+                       struct zone_err **err)
+{
+        int r = cgroup_v1_apply(cg, res, true, err);
+        if (r == 0)
+                r = cgroup_v2_apply(cg, res, true, err);
+        if (r == 0)
+                r = cgroup_devices_apply(cg, res, true, err);
+        return r;
 }
 
 /* ---- processes ---- */

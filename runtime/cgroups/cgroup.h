@@ -27,6 +27,11 @@ int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
  * none of its parents). -ENOENT when no hierarchy has it. */
 int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err **err);
 
+/* Applies res to a live cgroup (zone-oci update): only the fields res has are written; the
+ * checks that need the current values (memory.checkBeforeUpdate) are made. */
+int zone_cgroup_update(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+                       struct zone_err **err);
+
 /* Moves pid into the cgroup in every hierarchy. */
 int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err);
 

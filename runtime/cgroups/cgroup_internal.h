@@ -36,10 +36,15 @@ int cgroup_write_field(const char *dir, const char *file, const char *value, con
 int cgroup_read(const char *dir, const char *file, char **ret);
 
 /* Apply res to the v1 hierarchies (cgroup_v1.c) or the cgroup2 one (cgroup_v2.c). Each only
- * handles the controllers v1 does not: on hybrid hosts v1 wins. */
-int cgroup_v1_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+ * handles the controllers v1 does not: on hybrid hosts v1 wins. update: the cgroup is live
+ * (zone-oci update), not freshly made. */
+int cgroup_v1_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res, bool update,
                     struct zone_err **err);
-int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res, bool update,
                     struct zone_err **err);
+/* linux.resources.devices (cgroup_devices.c): the v1 devices lists, or on cgroup2 an eBPF
+ * device program attached to the zone's cgroup. */
+int cgroup_devices_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+                         bool update, struct zone_err **err);
 /* v1 cpuset: a new cgroup starts with no CPUs or memory nodes; copy them from the parent. */
 int cgroup_v1_cpuset_inherit(const char *dir, struct zone_err **err);

@@ -152,7 +152,7 @@ static int apply_pids(struct zone_cgroup_dir *d, const struct zone_spec_resource
         return write_i64(d->dir, "pids.max", res->pids.limit, "pids.limit", err);
 }
 
-int cgroup_v1_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+int cgroup_v1_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res, bool update,
                     struct zone_err **err)
 {
         struct zone_cgroup_dir *d;

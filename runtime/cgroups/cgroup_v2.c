@@ -151,7 +151,7 @@ static int enable(struct zone_cgroup_dir *d, const char *c, const char *field,
         return 0;
 }
 
-int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
+int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res, bool update,
                     struct zone_err **err)
 {
         struct zone_cgroup_dir *d = cgroup_v2_dir(cg);

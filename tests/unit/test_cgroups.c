@@ -604,7 +604,7 @@ static void test_v2_apply(void **ts)
         res.pids.has_limit = true;
         res.pids.limit = 0;
         struct zone_err *err = NULL;
-        if (cgroup_v2_apply(&fk->cg, &res, &err) < 0)
+        if (cgroup_v2_apply(&fk->cg, &res, false, &err) < 0)
                 fail_msg("apply: %s", err->msg);
         assert_string_equal(get(fk->leaf, "memory.max"), "1000");
         assert_string_equal(get(fk->leaf, "memory.low"), "max");
@@ -636,13 +636,13 @@ static void test_v2_apply_refused(void **ts)
                  "linux.resources.memory: %s/cgroup.subtree_control does not delegate the memory "
                  "controller",
                  fk->root);
-        expect_err(cgroup_v2_apply(&fk->cg, &res, &err), &err, -EOPNOTSUPP, msg);
+        expect_err(cgroup_v2_apply(&fk->cg, &res, false, &err), &err, -EOPNOTSUPP, msg);
         assert_string_equal(get(fk->root, "cgroup.subtree_control"), "cpu pids");
         assert_string_equal(get(fk->leaf, "memory.max"), "");
 
         /* A controller the host does not have at all. */
         fk->dir.controllers = "cpu pids";
-        expect_err(cgroup_v2_apply(&fk->cg, &res, &err), &err, -EOPNOTSUPP,
+        expect_err(cgroup_v2_apply(&fk->cg, &res, false, &err), &err, -EOPNOTSUPP,
                    "linux.resources.memory: the memory controller is not available on this host");
 
         /* v2 swap rules apply before anything is written. */
@@ -650,7 +650,7 @@ static void test_v2_apply_refused(void **ts)
         put(fk->root, "cgroup.subtree_control", "memory");
         res.memory.has_swap = true;
         res.memory.swap = 500;
-        expect_err(cgroup_v2_apply(&fk->cg, &res, &err), &err, -EINVAL,
+        expect_err(cgroup_v2_apply(&fk->cg, &res, false, &err), &err, -EINVAL,
                    "linux.resources.memory.swap \"500\": must be at least "
                    "linux.resources.memory.limit (1000): it counts memory and swap together");
         assert_string_equal(get(fk->leaf, "memory.swap.max"), "");

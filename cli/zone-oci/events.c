@@ -1,0 +1,13 @@
+/* zone-oci events: placeholder until the command lands. */
+#include <stdio.h>
+
+#include "cli.h"
+
+int cmd_events(struct zone_ctx *ctx, int argc, char **argv)
+{
+        (void)ctx;
+        (void)argc;
+        (void)argv;
+        fprintf(stderr, "zone-oci events: not implemented yet\n");
+        return 1;
+}
