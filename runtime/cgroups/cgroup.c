@@ -1,5 +1,18 @@
 /* The zone's cgroup: path rules, hierarchy discovery, create/open, enter, freeze, pids and
- * destroy. Resource values are written by cgroup_v1.c and cgroup_v2.c. */
+ * destroy. Resource values are written by cgroup_v1.c and cgroup_v2.c.
+ *
+ * Why this path talks to cgroupfs directly and not through libcgroup (which the stats reader,
+ * cgroup_stats.c, does use): making a zone's cgroup is on the critical path of every `run`, and
+ * libcgroup 2.0 does not do that job well here. Measured on a hybrid host for a cgroup in 8 v1
+ * hierarchies with a memory and a pids limit: cgroup_init() 0.4 ms plus
+ * cgroup_create_cgroup() 1.9 ms, against 0.6 ms for this file's create in all 9 hierarchies
+ * (the cgroup2 one included) -- a zone's whole `run /bin/true` takes about 5 ms. The extra time
+ * goes on re-reading /proc/mounts for every controller and a chown() of every control file
+ * (139 calls). Besides: it does not record which parent levels it made, so delete could not
+ * remove exactly what the zone created and nothing else; it leaves a new v1 cpuset without CPUs
+ * (tasks are then refused); it keeps the mount table in process-wide state, which libzone's
+ * design rules out for the library's own code; and it has no cgroup2 freezer, cgroup.kill or
+ * eBPF device control, which would be done directly anyway. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
