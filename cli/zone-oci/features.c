@@ -103,10 +103,12 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
         yajl_gen_array_close(g);
         str(g, "cgroup");
         yajl_gen_map_open(g);
-        const char *cg[] = {"v1", "v2", "systemd", "systemdUser"};
-        for (size_t k = 0; k < 4; k++) {
+        /* cgroupfs on v1, v2 and hybrid hosts, linux.resources.rdma included; no systemd
+         * driver. */
+        const char *cg[] = {"v1", "v2", "rdma", "systemd", "systemdUser"};
+        for (size_t k = 0; k < 5; k++) {
                 str(g, cg[k]);
-                yajl_gen_bool(g, k < 2); /* cgroupfs on v1, v2 and hybrid; no systemd driver */
+                yajl_gen_bool(g, k < 3);
         }
         yajl_gen_map_close(g);
         str(g, "seccomp");
