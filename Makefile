@@ -7,8 +7,8 @@ WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
 BASE    := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iruntime -I. -MMD -MP -fno-strict-aliasing
 # The runtime is linked statically: a container start pays for the dynamic loader and every
 # shared library twice (runtime and container init), so none are loaded at all.
-STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp -lnettle
-DYN_LIBS    := -lyajl -lcap -lseccomp -lnettle
+STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp -lnettle -l:libcgroup.a
+DYN_LIBS    := -lyajl -lcap -lseccomp -lnettle -lcgroup
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 LIB_SRC  := $(sort $(wildcard runtime/*.c runtime/light/*.c runtime/cgroups/*.c hooks/*.c))

@@ -12,6 +12,7 @@
 
 /* One zone being worked on. */
 struct zone_backend;
+struct zone_stats;
 
 struct zone {
         const struct zone_ctx *ctx;
@@ -42,6 +43,8 @@ struct zone_backend {
         int (*exec)(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret_pid,
                     int *ret_tty_master, struct zone_err **err);
         int (*pids)(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err);
+        /* Resource usage of a zone that is not stopped (stats.h). */
+        int (*stats)(struct zone *z, struct zone_stats *ret, struct zone_err **err);
         /* Frees what the zone holds on the host once its processes are gone. */
         int (*destroy)(struct zone *z, struct zone_err **err);
 };

@@ -19,6 +19,7 @@
 #include "../../hooks/hooks.h"
 #include "../backend.h"
 #include "../cgroups/cgroup.h"
+#include "../cgroups/cgroup_stats.h"
 #include "../err.h"
 #include "../util.h"
 #include "console.h"
@@ -295,14 +296,11 @@ static ino_t ns_of(pid_t pid, const char *kind)
         return stat(path, &st) < 0 ? 0 : st.st_ino;
 }
 
-/* A zone's processes are those in its own pid namespace or, sharing the host's, those in its
- * own mount namespace (every light zone has one). */
-static int light_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
+/* Without a cgroup (one that is gone, or state from before zones had one): the processes in
+ * the zone's own pid namespace or, sharing the host's, in its own mount namespace (every light
+ * zone has one). */
+static int pids_by_namespace(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
 {
-        *ret = NULL;
-        *ret_n = 0;
-        if (zone_state_status(z->state) == ZONE_STATUS_STOPPED)
-                return 0;
         const char *kind = "pid";
         ino_t ns = ns_of(z->state->pid, kind);
         if (ns == ns_of(getpid(), kind)) {
@@ -347,6 +345,63 @@ static int light_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_er
         return 0;
 }
 
+static int pid_cmp(const void *a, const void *b)
+{
+        pid_t x = *(const pid_t *)a, y = *(const pid_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* The zone's cgroup (opened when the caller has not), or NULL in *ret when no hierarchy has
+ * it any more. */
+static int open_cgroup(struct zone *z, struct zone_cgroup **ret, struct zone_err **err)
+{
+        *ret = NULL;
+        if (z->cgroup || !z->state->cgroup_path)
+                return 0;
+        _cleanup_err_ struct zone_err *open_err = NULL;
+        int r = zone_cgroup_open(z->state->cgroup_path, ret, &open_err);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return zone_err_set(err, r, "%s", open_err->msg);
+        return 0;
+}
+
+/* A zone's processes are those in its cgroup: everything it forked or had exec'd into it. */
+static int light_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
+{
+        *ret = NULL;
+        *ret_n = 0;
+        if (zone_state_status(z->state) == ZONE_STATUS_STOPPED)
+                return 0;
+        _cleanup_cgroup_ struct zone_cgroup *own = NULL;
+        int r = open_cgroup(z, &own, err);
+        if (r < 0)
+                return r;
+        struct zone_cgroup *cg = z->cgroup ? z->cgroup : own;
+        if (!cg)
+                return pids_by_namespace(z, ret, ret_n, err);
+        if ((r = zone_cgroup_pids(cg, ret, ret_n, err)) < 0)
+                return r;
+        if (*ret_n > 1)
+                qsort(*ret, *ret_n, sizeof(**ret), pid_cmp);
+        return 0;
+}
+
+static int light_stats(struct zone *z, struct zone_stats *ret, struct zone_err **err)
+{
+        _cleanup_cgroup_ struct zone_cgroup *own = NULL;
+        int r = open_cgroup(z, &own, err);
+        if (r < 0)
+                return r;
+        struct zone_cgroup *cg = z->cgroup ? z->cgroup : own;
+        if (!cg)
+                return zone_err_set(err, -ENOENT, "container \"%s\": its cgroup %s is gone",
+                                    z->state->id,
+                                    z->state->cgroup_path ? z->state->cgroup_path : "(none)");
+        return zone_cgroup_stats(cg, ret, err);
+}
+
 static int light_kill(struct zone *z, int sig, bool all, struct zone_err **err)
 {
         if (all) {
@@ -371,9 +426,15 @@ static int light_kill(struct zone *z, int sig, bool all, struct zone_err **err)
 static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret_pid,
                       int *ret_tty_master, struct zone_err **err)
 {
-        struct light_ns_plan plan;
-        int r = light_ns_plan_of_pid(z->state->pid, &plan, err);
+        /* An exec'd process belongs to the zone's cgroup like the rest of the zone (the
+         * caller may not have opened it). */
+        _cleanup_cgroup_ struct zone_cgroup *own = NULL;
+        int r = open_cgroup(z, &own, err);
         if (r < 0)
+                return r;
+        struct zone_cgroup *cg = z->cgroup ? z->cgroup : own;
+        struct light_ns_plan plan;
+        if ((r = light_ns_plan_of_pid(z->state->pid, &plan, err)) < 0)
                 return r;
         _cleanup_close_ int console = -1, pidfd = -1, tty = -1, listener = -1;
         _cleanup_(seccomp_freep) struct light_seccomp *seccomp = NULL;
@@ -417,8 +478,7 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
                 goto out;
         }
         closep(&sv[1]);
-        /* An exec'd process belongs to the zone's cgroup like the rest of the zone. */
-        if (z->cgroup && (r = zone_cgroup_enter(z->cgroup, pid, err)) < 0)
+        if (cg && (r = zone_cgroup_enter(cg, pid, err)) < 0)
                 goto fail;
         if ((r = light_sync_send(sv[0], SYNC_GO, NULL, 0)) < 0) {
                 r = zone_err_sys(err, r, "send to zone process");
@@ -471,5 +531,6 @@ const struct zone_backend zone_backend_light = {
     .kill = light_kill,
     .exec = light_exec,
     .pids = light_pids,
+    .stats = light_stats,
     .destroy = light_destroy,
 };

@@ -1,0 +1,158 @@
+/* zone_stats and the event stream `events` follows: a zone's numbers come from its backend's
+ * stats op; its OOMs from its cgroup (every backend's processes live in one) and its end from
+ * a pidfd of the process the state names. */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backend.h"
+#include "cgroups/cgroup.h"
+#include "cgroups/cgroup_stats.h"
+#include "stats.h"
+#include "util.h"
+
+/* Opens id and refuses a zone whose process is gone. */
+static int open_live(const struct zone_ctx *ctx, const char *id, struct zone_store **store,
+                     struct zone *z, struct zone_err **err)
+{
+        int r = zone_open(ctx, id, store, z, err);
+        if (r < 0) {
+                zone_close(z, *store);
+                return r;
+        }
+        if (zone_state_status(z->state) == ZONE_STATUS_STOPPED) {
+                zone_close(z, *store);
+                return zone_err_set(err, -ESRCH, "container \"%s\" is stopped: it has no stats",
+                                    id);
+        }
+        return 0;
+}
+
+int zone_stats(const struct zone_ctx *ctx, const char *id, struct zone_stats *ret,
+               struct zone_err **err)
+{
+        memset(ret, 0, sizeof(*ret));
+        struct zone_store *store;
+        struct zone z;
+        int r = open_live(ctx, id, &store, &z, err);
+        if (r < 0)
+                return r;
+        if (!z.backend->stats)
+                r = zone_err_set(err, -EOPNOTSUPP, "container \"%s\": the %s backend has no stats",
+                                 id, z.backend->name);
+        else
+                r = z.backend->stats(&z, ret, err);
+        zone_close(&z, store);
+        return r;
+}
+
+struct zone_events {
+        int pidfd;
+        struct zone_cgroup_oom *oom; /* NULL: the zone's cgroup has no memory controller */
+        uint64_t pending_oom;        /* OOMs read but not yet returned */
+};
+
+void zone_events_free(struct zone_events *ev)
+{
+        if (!ev)
+                return;
+        closep(&ev->pidfd);
+        zone_cgroup_oom_free(ev->oom);
+        free(ev);
+}
+
+int zone_events_open(const struct zone_ctx *ctx, const char *id, struct zone_events **ret,
+                     struct zone_err **err)
+{
+        struct zone_store *store;
+        struct zone z;
+        int r = open_live(ctx, id, &store, &z, err);
+        if (r < 0)
+                return r;
+        _cleanup_cgroup_ struct zone_cgroup *cg = NULL;
+        struct zone_events *ev = calloc(1, sizeof(*ev));
+        if (!ev) {
+                r = zone_err_sys(err, -ENOMEM, "follow container \"%s\"", id);
+                goto out;
+        }
+        ev->pidfd = (int)syscall(SYS_pidfd_open, z.state->pid, 0);
+        /* A pid reused since the zone's process died is not the zone. */
+        if (ev->pidfd < 0 || zone_pid_start_time(z.state->pid) != z.state->pid_start) {
+                r = zone_err_set(err, -ESRCH, "container \"%s\" is stopped: it has no events", id);
+                goto out;
+        }
+        if (z.state->cgroup_path) {
+                _cleanup_err_ struct zone_err *ignored = NULL;
+                r = zone_cgroup_open(z.state->cgroup_path, &cg, err);
+                if (r >= 0)
+                        r = zone_cgroup_oom_open(cg, &ev->oom, &ignored);
+                /* Without a memory controller there are no OOMs to follow, only stats. */
+                if (r == -EOPNOTSUPP)
+                        r = 0;
+                if (r < 0) {
+                        if (ignored)
+                                r = zone_err_set(err, r, "%s", ignored->msg);
+                        zone_err_wrap(err, "follow container \"%s\": ", id);
+                        goto out;
+                }
+        }
+        *ret = steal_pointer(&ev);
+        r = 0;
+out:
+        zone_events_free(ev);
+        zone_close(&z, store);
+        return r;
+}
+
+static int64_t now_ms(void)
+{
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int zone_events_wait(struct zone_events *ev, int timeout_ms, enum zone_event *ret,
+                     struct zone_err **err)
+{
+        int64_t deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+        for (;;) {
+                if (ev->pending_oom) {
+                        ev->pending_oom--;
+                        *ret = ZONE_EVENT_OOM;
+                        return 0;
+                }
+                struct pollfd p[2] = {
+                    {.fd = ev->pidfd, .events = POLLIN},
+                    {.fd = ev->oom ? zone_cgroup_oom_fd(ev->oom) : -1, .events = POLLIN}};
+                int wait = -1;
+                if (deadline >= 0) {
+                        int64_t left = deadline - now_ms();
+                        wait = left > 0 ? (int)left : 0;
+                }
+                int n = poll(p, 2, wait);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return zone_err_sys(err, -errno, "wait for zone events");
+                if (n == 0) {
+                        *ret = ZONE_EVENT_TIMEOUT;
+                        return 0;
+                }
+                /* An OOM that killed the zone's process is reported before its end. */
+                if (p[1].revents) {
+                        int r = zone_cgroup_oom_read(ev->oom, &ev->pending_oom, err);
+                        if (r < 0)
+                                return r;
+                        if (ev->pending_oom)
+                                continue;
+                }
+                if (p[0].revents) {
+                        *ret = ZONE_EVENT_STOPPED;
+                        return 0;
+                }
+        }
+}
