@@ -29,6 +29,8 @@
 struct pctx {
         const char *what;
         struct zone_err **err;
+        bool strict; /* unknown keys are errors (documents the runtime is handed to change
+                      * something, where an ignored key would be a change silently lost) */
         size_t len;
         char path[1024];
 };
@@ -175,7 +177,14 @@ static int parse_object(struct pctx *c, yajl_val v, const struct objdesc *d, voi
 {
         if (!YAJL_IS_OBJECT(v))
                 return bad(c, "expected an object");
-        /* Fields not in the table are ignored, as the runtime-spec requires. */
+        /* Fields not in the table are ignored, as the runtime-spec requires for config.json. */
+        for (size_t i = 0; c->strict && i < v->u.object.len; i++) {
+                bool known = false;
+                for (size_t j = 0; j < d->n_fields && !known; j++)
+                        known = strcmp(v->u.object.keys[i], d->fields[j].key) == 0;
+                if (!known)
+                        return bad_at(c, v->u.object.keys[i], "unknown field");
+        }
         for (size_t i = 0; i < d->n_fields; i++) {
                 const struct field *f = &d->fields[i];
                 yajl_val fv = obj_get(v, f->key);
@@ -1176,6 +1185,28 @@ int zone_spec_parse_process(const char *text, size_t len, const char *what,
         return 0;
 }
 
+int zone_spec_parse_resources(const char *text, size_t len, const char *what,
+                              struct zone_spec_resources *ret, struct zone_err **err)
+{
+        if (!what)
+                what = "resources.json";
+        yajl_val tree = NULL;
+        int r = parse_tree(text, len, what, &tree, err);
+        if (r < 0)
+                return r;
+        struct zone_spec_resources res = {0};
+        struct pctx c = {.what = what, .err = err, .strict = true};
+        r = parse_object(&c, tree, &resources_desc, &res);
+        yajl_tree_free(tree);
+        if (r < 0) {
+                zone_spec_resources_done(&res);
+                return r;
+        }
+        res.present = true;
+        *ret = res;
+        return 0;
+}
+
 int zone_spec_load(int dirfd, const char *path, struct zone_spec **ret, struct zone_err **err)
 {
         _cleanup_free_ char *text = NULL;
@@ -1222,8 +1253,10 @@ void zone_spec_process_done(struct zone_spec_process *p)
         *p = (struct zone_spec_process){0};
 }
 
-static void resources_done(struct zone_spec_resources *r)
+void zone_spec_resources_done(struct zone_spec_resources *r)
 {
+        if (!r)
+                return;
         for (size_t i = 0; r->devices && i < r->n_devices; i++)
                 free(r->devices[i].access);
         free(r->devices);
@@ -1244,6 +1277,7 @@ static void resources_done(struct zone_spec_resources *r)
                 free(r->rdma[i].device);
         free(r->rdma);
         kv_free(r->unified, r->n_unified);
+        *r = (struct zone_spec_resources){0};
 }
 
 static void seccomp_done(struct zone_spec_seccomp *s)
@@ -1275,7 +1309,7 @@ static void linux_done(struct zone_spec_linux *l)
                 free(l->devices[i].path);
         free(l->devices);
         free(l->cgroups_path);
-        resources_done(&l->resources);
+        zone_spec_resources_done(&l->resources);
         free(l->rootfs_propagation);
         seccomp_done(&l->seccomp);
         kv_free(l->sysctl, l->n_sysctl);

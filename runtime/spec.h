@@ -278,6 +278,13 @@ int zone_spec_load(int dirfd, const char *path, struct zone_spec **ret, struct z
 int zone_spec_parse_process(const char *text, size_t len, const char *what,
                             struct zone_spec_process *ret, struct zone_err **err);
 void zone_spec_process_done(struct zone_spec_process *p);
+/* Parses a linux.resources object alone (as `update --resources FILE` takes). Unlike
+ * config.json, unknown fields are refused ("FILE: memory.limitt: unknown field"): a value
+ * meant to change a limit must not be dropped unseen. ret->present is set. */
+int zone_spec_parse_resources(const char *text, size_t len, const char *what,
+                              struct zone_spec_resources *ret, struct zone_err **err);
+/* Frees what res holds and zeroes it; NULL is fine. */
+void zone_spec_resources_done(struct zone_spec_resources *res);
 void zone_spec_free(struct zone_spec *spec);
 
 /* Serialises spec to JSON (pretty-printed); *ret is malloc'd and NUL-terminated. */

@@ -10,6 +10,7 @@
 #include "log.h"
 
 struct zone_spec_process;
+struct zone_spec_resources;
 
 /* Options shared by every call; owned by the caller. */
 struct zone_ctx {
@@ -44,6 +45,15 @@ int zone_kill(const struct zone_ctx *ctx, const char *id, int sig, bool all, str
 int zone_delete(const struct zone_ctx *ctx, const char *id, bool force, struct zone_err **err);
 /* Freezes (pause) or thaws (resume) every process of a running zone through its cgroup. */
 int zone_pause(const struct zone_ctx *ctx, const char *id, bool paused, struct zone_err **err);
+
+/* Changes the resource limits of a created, running or paused zone (zone-oci update): only
+ * the fields res has; 0 leaves a limit unchanged, as runc's update reads it. Every value is
+ * checked before any is written. What the cgroup took is recorded in the zone's stored config,
+ * so later updates and inspection see the current limits; when a write fails part-way the
+ * error names what was applied and what was not, and the stored config has exactly the
+ * applied part. */
+int zone_update(const struct zone_ctx *ctx, const char *id, const struct zone_spec_resources *res,
+                struct zone_err **err);
 
 struct zone_exec_opts {
         const char *id;
