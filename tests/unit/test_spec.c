@@ -703,6 +703,97 @@ static void test_parse_process(void **state)
         assert_null(q.args);
 }
 
+static void test_parse_resources(void **state)
+{
+        static const char good[] =
+            "{\"memory\": {\"limit\": 134217728, \"swap\": -1, \"checkBeforeUpdate\": true},"
+            " \"cpu\": {\"shares\": 512, \"quota\": -1, \"period\": 100000, \"cpus\": \"0-1\"},"
+            " \"pids\": {\"limit\": 42}, \"blockIO\": {\"weight\": 300},"
+            " \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 4194304}],"
+            " \"rdma\": {\"mlx5_1\": {\"hcaHandles\": 3}}, \"unified\": {\"memory.high\": "
+            "\"max\"}}";
+        struct zone_spec_resources r = {0};
+        _cleanup_err_ struct zone_err *err = NULL;
+        assert_int_equal(zone_spec_parse_resources(good, strlen(good), "r.json", &r, &err), 0);
+        assert_true(r.present);
+        assert_true(r.memory.has_limit);
+        assert_int_equal(r.memory.limit, 134217728);
+        assert_true(r.memory.has_swap);
+        assert_int_equal(r.memory.swap, -1);
+        assert_true(r.memory.has_check_before_update && r.memory.check_before_update);
+        assert_false(r.memory.has_reservation);
+        assert_true(r.cpu.has_shares);
+        assert_int_equal(r.cpu.shares, 512);
+        assert_int_equal(r.cpu.quota, -1);
+        assert_int_equal(r.cpu.period, 100000);
+        assert_string_equal(r.cpu.cpus, "0-1");
+        assert_null(r.cpu.mems);
+        assert_true(r.pids.has_limit);
+        assert_int_equal(r.pids.limit, 42);
+        assert_int_equal(r.block_io.weight, 300);
+        assert_int_equal(r.n_hugepage_limits, 1);
+        assert_string_equal(r.hugepage_limits[0].page_size, "2MB");
+        assert_int_equal(r.n_rdma, 1);
+        assert_string_equal(r.rdma[0].device, "mlx5_1");
+        assert_int_equal(r.rdma[0].hca_handles, 3);
+        assert_int_equal(r.n_unified, 1);
+        zone_spec_resources_done(&r);
+        assert_null(r.cpu.cpus);
+        assert_false(r.present);
+        zone_spec_resources_done(NULL);
+
+        /* an empty object changes nothing but is a valid document */
+        assert_int_equal(zone_spec_parse_resources("{}", 2, NULL, &r, &err), 0);
+        assert_true(r.present);
+        assert_false(r.memory.has_limit || r.pids.has_limit || r.cpu.has_shares);
+        zone_spec_resources_done(&r);
+}
+
+/* Unlike config.json, unknown fields are refused at every level, by their path. */
+static const struct {
+        const char *json, *msg;
+} bad_resources[] = {
+    {"{\"memry\": {}}", "r.json: memry: unknown field"},
+    {"{\"memory\": {\"limitt\": 5}}", "r.json: memory.limitt: unknown field"},
+    {"{\"cpu\": {\"shares\": 2, \"sharez\": 2}}", "r.json: cpu.sharez: unknown field"},
+    {"{\"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 1, \"x\": 1}]}",
+     "r.json: hugepageLimits[0].x: unknown field"},
+    {"{\"rdma\": {\"mlx5\": {\"hcaHandle\": 1}}}", "r.json: rdma.mlx5.hcaHandle: unknown field"},
+    {"{\"pids\": {\"limit\": \"many\"}}",
+     "r.json: pids.limit: expected an integer between -9223372036854775808 and "
+     "9223372036854775807"},
+    {"{\"pids\": {}}", "r.json: pids.limit: required"},
+    {"{\"cpu\": {\"shares\": -2}}", "r.json: cpu.shares: expected a non-negative integer"},
+    {"{\"memory\": {\"limit\": 1.5}}",
+     "r.json: memory.limit: expected an integer between -9223372036854775808 and "
+     "9223372036854775807"},
+    {"{\"cpu\": {\"cpus\": 3}}", "r.json: cpu.cpus: expected a string"},
+    {"[]", "r.json: expected an object"},
+    {"{\"memory\": ", NULL},
+};
+
+static void test_parse_resources_errors(void **state)
+{
+        for (size_t i = 0; i < ARRAY_SIZE(bad_resources); i++) {
+                struct zone_spec_resources r = {0};
+                _cleanup_err_ struct zone_err *err = NULL;
+                const char *json = bad_resources[i].json;
+                int rc = zone_spec_parse_resources(json, strlen(json), "r.json", &r, &err);
+                const char *want =
+                    bad_resources[i].msg ? bad_resources[i].msg : "r.json: invalid JSON: ";
+                bool ok = rc == -EINVAL && err &&
+                          (bad_resources[i].msg ? strcmp(err->msg, want) == 0
+                                                : strncmp(err->msg, want, strlen(want)) == 0);
+                if (!ok)
+                        fail_msg("case %zu: %s\n  want: %s\n  got:  %d %s", i, json, want, rc,
+                                 err ? err->msg : "(no error)");
+                /* nothing is handed back on error */
+                assert_false(r.present);
+                assert_null(r.cpu.cpus);
+                assert_null(r.hugepage_limits);
+        }
+}
+
 static void test_load_errors(void **state)
 {
         char dir[] = "/tmp/zone-test-spec-XXXXXX";
@@ -800,6 +891,8 @@ int main(void)
             cmocka_unit_test(test_last_duplicate_key_wins),
             cmocka_unit_test(test_null_is_absent),
             cmocka_unit_test(test_parse_process),
+            cmocka_unit_test(test_parse_resources),
+            cmocka_unit_test(test_parse_resources_errors),
             cmocka_unit_test(test_load_errors),
             cmocka_unit_test(test_namespace_names),
             cmocka_unit_test(test_lookups_on_empty),
