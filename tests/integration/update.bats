@@ -189,3 +189,20 @@ start_zone() {
 	zrun update --pids-limit 5 no-such-zone
 	assert_one_line_error
 }
+
+@test "a write failing part-way names what was applied, and the stored config has just that" {
+	start_zone
+	# cpu.cpus is applied first; then the memory limit is refused by checkBeforeUpdate (the
+	# zone uses more than 8 KiB), so pids.limit after it is never written
+	echo '{"cpu": {"cpus": "0"}, "memory": {"limit": 8192, "checkBeforeUpdate": true},
+		"pids": {"limit": 11}}' >"$TMP/partial.json"
+	zrun update -r "$TMP/partial.json" "$ID"
+	assert_one_line_error
+	assert_stderr_matches 'memory.limit.*; applied: cpu.cpus; not applied: pids.limit'
+	[ "$(cg cpuset cpuset.cpus)" = 0 ]
+	[ "$(cg memory memory.limit_in_bytes)" = 268435456 ]
+	[ "$(cg pids pids.max)" = 100 ]
+	[ "$(stored .linux.resources.cpu.cpus)" = 0 ]
+	[ "$(stored .linux.resources.memory.limit)" = 268435456 ]
+	[ "$(stored .linux.resources.pids.limit)" = 100 ]
+}
