@@ -96,7 +96,7 @@ int zone_events_open(const struct zone_ctx *ctx, const char *id, struct zone_eve
                 if (r < 0) {
                         if (ignored)
                                 r = zone_err_set(err, r, "%s", ignored->msg);
-                        zone_err_wrap(err, "follow container \"%s\": ", id);
+                        zone_err_wrap(err, "follow container \"%s\"", id);
                         goto out;
                 }
         }

@@ -687,7 +687,7 @@ int zone_cgroup_stats(struct zone_cgroup *cg, struct zone_stats *ret, struct zon
                 r = read_hugetlb(cg, ret, err);
         if (r < 0) {
                 zone_stats_done(ret);
-                return zone_err_wrap(err, "stats of cgroup %s: ", cg->path);
+                return zone_err_wrap(err, "stats of cgroup %s", cg->path);
         }
         return 0;
 }
