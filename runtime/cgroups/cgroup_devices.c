@@ -22,15 +22,14 @@
 
 /* Allowed after the config's rules: mknod of any node (opening it still needs a rule; the
  * runtime makes linux.devices nodes inside the zone's cgroup), and every node the runtime
- * itself provides: the spec's default devices, /dev/console, the devpts instance's ptmx and
- * its terminals. */
+ * itself makes in a zone: the spec's default devices, the devpts instance's ptmx and its
+ * terminals (a zone's console is one of them). Unlike runc, not tun: zones do not get it. */
 static const struct cgroup_dev_rule runtime_rules[] = {
     {true, 'c', -1, -1, CGROUP_DEV_MKNOD}, {true, 'b', -1, -1, CGROUP_DEV_MKNOD},
     {true, 'c', 1, 3, CGROUP_DEV_ALL},     {true, 'c', 1, 5, CGROUP_DEV_ALL},
     {true, 'c', 1, 7, CGROUP_DEV_ALL},     {true, 'c', 1, 8, CGROUP_DEV_ALL},
     {true, 'c', 1, 9, CGROUP_DEV_ALL},     {true, 'c', 5, 0, CGROUP_DEV_ALL},
-    {true, 'c', 5, 1, CGROUP_DEV_ALL},     {true, 'c', 5, 2, CGROUP_DEV_ALL},
-    {true, 'c', 136, -1, CGROUP_DEV_ALL},
+    {true, 'c', 5, 2, CGROUP_DEV_ALL},     {true, 'c', 136, -1, CGROUP_DEV_ALL},
 };
 
 /* ---- the policy ---- */

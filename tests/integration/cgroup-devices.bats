@@ -14,10 +14,11 @@ need_v1_devices() {
 }
 
 # Two nodes no default rule allows, made in the zone through linux.devices: fuse (c 10:229) and
-# tun (c 10:200). Neither needs a capability to open, so only the device rules can refuse.
-add_fuse_and_tun() {
+# loop-control (c 10:237). Neither needs a capability to open, so only the device rules can
+# refuse (the kernel asks them before it looks for the driver).
+add_fuse_and_loop_control() {
 	cfg '.linux.devices = [{"path":"/dev/fuse","type":"c","major":10,"minor":229,"fileMode":438},
-		{"path":"/dev/tun","type":"c","major":10,"minor":200,"fileMode":438}]'
+		{"path":"/dev/loop-control","type":"c","major":10,"minor":237,"fileMode":438}]'
 }
 
 @test "the rules and the runtime's own devices make the v1 devices list" {
@@ -39,7 +40,7 @@ add_fuse_and_tun() {
 	assert_line "c 5:2 rwm"
 	assert_line "c 136:* rwm"
 	refute_line "a *:* rwm"
-	refute_line --partial "10:200"
+	refute_line --partial "10:237"
 	zrun delete --force "$ID"
 	assert_success
 	[ ! -d "$(devices_dir)" ] || fail "the zone's devices cgroup is still there after delete"
@@ -59,20 +60,21 @@ add_fuse_and_tun() {
 }
 
 @test "a node the rules deny cannot be opened in the zone, one they allow can" {
-	add_fuse_and_tun
+	add_fuse_and_loop_control
 	cfg '.linux.resources.devices = [{"allow":false,"access":"rwm"},
 		{"allow":true,"type":"c","major":10,"minor":229,"access":"rw"}]'
 	# A failed redirection ends the shell that tries it: each open is in a subshell.
-	args sh -c '(exec 3<>/dev/fuse) && echo fuse-opened; (exec 4<>/dev/tun) && echo tun-opened; ls /dev/tun >/dev/null && echo tun-exists'
+	args sh -c '(exec 3<>/dev/fuse) && echo fuse-opened; (exec 4<>/dev/loop-control) && echo loop-opened; ls /dev/loop-control >/dev/null && echo loop-exists'
 	zrun run "$ID"
 	assert_line fuse-opened
-	refute_line tun-opened
-	assert_line tun-exists
-	[[ "$stderr" == *"/dev/tun"*"Operation not permitted"* ]] || fail "opening /dev/tun did not fail with EPERM: $stderr"
+	refute_line loop-opened
+	assert_line loop-exists
+	[[ "$stderr" == *"/dev/loop-control"*"Operation not permitted"* ]] ||
+		fail "opening /dev/loop-control did not fail with EPERM: $stderr"
 }
 
 @test "the last rule that names an access decides it" {
-	add_fuse_and_tun
+	add_fuse_and_loop_control
 	cfg '.linux.resources.devices = [{"allow":false,"access":"rwm"},
 		{"allow":true,"type":"c","major":10,"minor":229,"access":"rwm"},
 		{"allow":false,"type":"c","major":10,"minor":229,"access":"w"}]'
@@ -85,7 +87,7 @@ add_fuse_and_tun() {
 }
 
 @test "deny-all still lets the zone use the devices the runtime makes" {
-	add_fuse_and_tun
+	add_fuse_and_loop_control
 	cfg '.linux.resources.devices = [{"allow":false,"access":"rwm"}]'
 	args sh -c 'echo x > /dev/null && echo null-ok; head -c 4 /dev/zero | wc -c; head -c 4 /dev/urandom | wc -c; echo x 2>/dev/null > /dev/full || echo full-ENOSPC; (exec 3<>/dev/ptmx) && echo ptmx-ok; (exec 4<>/dev/fuse) && echo fuse-opened; true'
 	zrun run "$ID"

@@ -27,7 +27,7 @@
 #define V2_ROOT "/sys/fs/cgroup/unified"
 
 /* How many rules the runtime appends for its own devices. */
-#define RUNTIME_RULES 11
+#define RUNTIME_RULES 10
 
 static struct zone_spec_device_rule rule(bool allow, char type, int64_t major, int64_t minor,
                                          const char *access)
