@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup_devices.h"
+#include "cgroups/cgroup_internal.h"
 #include "err.h"
 #include "spec.h"
 #include "util.h"
@@ -293,9 +294,12 @@ static int v2_teardown(void **state)
         if (f->made_parent)
                 rmdir(V2_ROOT "/zone-test"); /* another test may be using it by now */
         if (f->tmp[0]) {
-                char p[96];
-                snprintf(p, sizeof(p), "%s/node", f->tmp);
-                unlink(p);
+                static const char *const files[] = {"node", "devices.allow", "devices.deny"};
+                for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
+                        char p[96];
+                        snprintf(p, sizeof(p), "%s/%s", f->tmp, files[i]);
+                        unlink(p);
+                }
                 rmdir(f->tmp);
         }
         free(f);
@@ -430,6 +434,86 @@ static void test_kernel_filter(void **state)
         assert_int_equal(probe_node(f, 1, 5), OPEN_NODE);
 }
 
+static void put_empty(const char *dir, const char *name)
+{
+        char p[128];
+        snprintf(p, sizeof(p), "%s/%s", dir, name);
+        int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        assert_true(fd >= 0);
+        close(fd);
+}
+
+static char *read_back(const char *dir, const char *name)
+{
+        char *text = NULL;
+        assert_int_equal(cgroup_read(dir, name, &text), 0);
+        return text;
+}
+
+/* The entry point: no rules, nothing; cgroup2 alone, the program; a v1 devices hierarchy
+ * besides, the v1 lists and no program. */
+static void test_apply_picks_hierarchy(void **state)
+{
+        struct v2_fixture *f = *state;
+        if (f->fd < 0) {
+                fprintf(stderr, "skipped: no cgroup2 mounted at " V2_ROOT "\n");
+                skip();
+        }
+        struct zone_cgroup_dir dirs[2] = {
+            {.mountpoint = V2_ROOT, .controllers = "", .v2 = true, .dir = f->dir},
+            /* A stand-in v1 directory: regular files take the writes (each over the last). */
+            {.mountpoint = "/tmp", .controllers = "devices", .v2 = false, .dir = f->tmp},
+        };
+        struct zone_cgroup cg = {.path = "/zone-test/unit-devices", .dirs = dirs, .n_dirs = 1};
+        struct zone_spec_device_rule rules[] = {rule(false, 0, -1, -1, "rwm")};
+        struct zone_spec_resources res = {.present = true};
+        _cleanup_err_ struct zone_err *err = NULL;
+
+        assert_int_equal(cgroup_devices_apply(&cg, &res, false, &err), 0);
+        assert_int_equal(attached_programs(f->fd), 0);
+
+        res.devices = rules;
+        res.n_devices = 1;
+        assert_int_equal(cgroup_devices_apply(&cg, &res, false, &err), 0);
+        assert_int_equal(attached_programs(f->fd), 1);
+        assert_int_equal(cgroup_devices_apply(&cg, &res, true, &err), 0);
+        assert_int_equal(attached_programs(f->fd), 1);
+        assert_int_equal(probe(f), NULL_RW | ZERO_RO | MKNOD_NULL);
+        assert_int_equal(probe_node(f, 10, 237), 0);
+
+        /* With a v1 devices hierarchy the lists are written and cgroup2 is left alone. */
+        struct zone_spec_device_rule bad[] = {rule(false, 0, -1, -1, "rwm"),
+                                              rule(true, 'q', -1, -1, "r")};
+        res.devices = bad;
+        res.n_devices = 2;
+        assert_int_equal(cgroup_devices_apply(&cg, &res, true, &err), -EINVAL);
+        assert_string_equal(err->msg, "linux.resources.devices[1].type \"q\": must be a, b or c");
+        zone_err_free(err);
+        err = NULL;
+        res.devices = rules;
+        res.n_devices = 1;
+        put_empty(f->tmp, "devices.allow");
+        put_empty(f->tmp, "devices.deny");
+        char fresh[160];
+        snprintf(fresh, sizeof(fresh), "%s/v1", f->dir);
+        /* A fresh cgroup2 child to see that nothing gets attached to it. */
+        assert_int_equal(mkdir(fresh, 0755), 0);
+        dirs[0].dir = fresh;
+        cg.n_dirs = 2;
+        int r = cgroup_devices_apply(&cg, &res, false, &err);
+        int freshfd = open(fresh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        uint32_t n = freshfd >= 0 ? attached_programs(freshfd) : 99;
+        if (freshfd >= 0)
+                close(freshfd);
+        assert_int_equal(rmdir(fresh), 0);
+        assert_int_equal(r, 0);
+        assert_int_equal(n, 0);
+        _cleanup_free_ char *deny = read_back(f->tmp, "devices.deny");
+        _cleanup_free_ char *allow = read_back(f->tmp, "devices.allow");
+        assert_string_equal(deny, "a");
+        assert_string_equal(allow, "c 136:* rwm");
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -438,6 +522,7 @@ int main(void)
             cmocka_unit_test(test_program),
             cmocka_unit_test(test_program_runtime_devices),
             cmocka_unit_test_setup_teardown(test_kernel_filter, v2_setup, v2_teardown),
+            cmocka_unit_test_setup_teardown(test_apply_picks_hierarchy, v2_setup, v2_teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
