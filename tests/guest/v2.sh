@@ -1,0 +1,351 @@
+# The pure cgroup v2 tests, run by the guest's /init (busybox sh) on a kernel booted with
+# cgroup_no_v1=all. Each test prints `ok N - name` or `not ok N - name` (with its output as
+# `#` lines), the plan `1..N` comes last. Zones run from the bundles in /bundles (made on the
+# host from bundles.sh) with cgroupsPath /zone-test/NAME/z; their cgroups are read back from
+# /sys/fs/cgroup/zone-test/NAME/z. /zone-test is the tests' own parent and delegates every
+# controller, as a delegating manager would; NAME and z are made by the zone.
+
+STATE=/run/zone-state
+CG=/sys/fs/cgroup
+n=0
+
+z() {
+	zone-oci --root "$STATE" "$@"
+}
+
+# t NAME FUNCTION: runs FUNCTION in a subshell with `set -e`; a failure prints its output.
+# A FUNCTION that prints "SKIP: why" and returns 0 is reported as skipped.
+t() {
+	name=$1
+	n=$((n + 1))
+	(
+		set -e
+		$2
+	) >/tmp/test.out 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q '^SKIP: ' /tmp/test.out; then
+		echo "ok $n - $name # SKIP $(sed -n 's/^SKIP: //p' /tmp/test.out | head -n 1)"
+	elif [ "$rc" -eq 0 ]; then
+		echo "ok $n - $name"
+	else
+		echo "not ok $n - $name"
+		sed 's/^/# /' /tmp/test.out
+	fi
+}
+
+fail() {
+	echo "$*"
+	return 1
+}
+
+# eq FILE VALUE: FILE (one line) holds VALUE.
+eq() {
+	[ -e "$1" ] || fail "$1: missing"
+	v=$(cat "$1") || fail "$1: unreadable"
+	[ "$v" = "$2" ] || fail "$1: \"$v\", expected \"$2\""
+}
+
+# key FILE KEY: the value of KEY in a flat-keyed file (cgroup.events, memory.events, ...).
+key() {
+	sed -n "s/^$2 //p" "$1"
+}
+
+# has_word FILE WORD: FILE lists WORD among its space-separated words.
+has_word() {
+	tr ' ' '\n' <"$1" | grep -qx "$2" || fail "$1: \"$(cat "$1")\" has no $2"
+}
+
+# wait_until CMD...: up to ~20 s for CMD to succeed.
+wait_until() {
+	i=0
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ "$i" -lt 200 ] || fail "timed out waiting for: $*"
+		sleep 0.1
+	done
+}
+
+status_is() { # status_is ID STATUS
+	z state "$1" | tr -d ' \n' | grep -q "\"status\":\"$2\""
+}
+
+start() { # start NAME: runs the zone NAME from /bundles/NAME in the background
+	z run --detach --bundle "/bundles/$1" "$1" </dev/null >/tmp/"$1".out 2>&1 ||
+		fail "zone-oci run $1: $(cat /tmp/"$1".out)"
+}
+
+gone() { # gone NAME: the zone's state and cgroup are removed
+	z delete --force "$1" || fail "zone-oci delete --force $1 failed"
+	[ ! -d "$CG/zone-test/$1/z" ] || fail "$CG/zone-test/$1/z still there after delete"
+}
+
+# Stops every zone a failed test left and removes the levels above each zone's cgroup (the
+# zone made them, but delete removes only the zone's own), so later tests start clean.
+cleanup() {
+	for id in $(z list --quiet 2>/dev/null); do
+		z delete --force "$id" >/dev/null 2>&1
+	done
+	for d in "$CG"/zone-test/*/; do
+		[ -d "$d" ] && rmdir "$d" 2>/dev/null
+	done
+}
+
+# Whether a zone-oci command is still a placeholder in this build.
+not_built() {
+	z "$@" 2>&1 | grep -q 'not implemented'
+}
+
+test_guest() {
+	grep -q ' /sys/fs/cgroup cgroup2 ' /proc/mounts || fail "no cgroup2 at /sys/fs/cgroup"
+	! grep -q ' cgroup ' /proc/mounts || fail "a v1 hierarchy is mounted"
+	for c in cpuset cpu io memory hugetlb pids; do
+		has_word "$CG/cgroup.subtree_control" "$c"
+	done
+}
+
+test_limits_start() {
+	start limits
+	pid=$(z state limits | tr -d ' \n' | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+	[ -n "$pid" ] || fail "no pid in: $(z state limits)"
+	grep -qx "$pid" "$CG/zone-test/limits/z/cgroup.procs" ||
+		fail "zone pid $pid not in $CG/zone-test/limits/z/cgroup.procs"
+}
+
+test_limits_memory() {
+	eq "$CG/zone-test/limits/z/memory.max" 67108864
+	eq "$CG/zone-test/limits/z/memory.low" 33554432
+	# swap counts memory and swap together in OCI; memory.swap.max is swap alone.
+	eq "$CG/zone-test/limits/z/memory.swap.max" 67108864
+}
+
+test_limits_cpu() {
+	# shares 512 -> weight 1 + (512 - 2) * 9999 / 262142
+	eq "$CG/zone-test/limits/z/cpu.weight" 20
+	eq "$CG/zone-test/limits/z/cpu.max" "50000 100000"
+}
+
+test_limits_burst() {
+	eq "$CG/zone-test/limits/z/cpu.max.burst" 10000
+}
+
+test_limits_cpuset_pids() {
+	eq "$CG/zone-test/limits/z/cpuset.cpus" 1
+	eq "$CG/zone-test/limits/z/cpuset.mems" 0
+	eq "$CG/zone-test/limits/z/pids.max" 50
+}
+
+test_limits_delegation() {
+	# /zone-test/limits was made by this zone, so it delegates what the zone's cgroup needs.
+	for c in cpuset cpu memory pids; do
+		has_word "$CG/zone-test/limits/cgroup.subtree_control" "$c"
+	done
+}
+
+test_limits_delete() {
+	gone limits
+}
+
+test_idle() {
+	start idle
+	eq "$CG/zone-test/idle/z/cpu.idle" 1
+	gone idle
+}
+
+test_hugetlb() {
+	start hugetlb
+	eq "$CG/zone-test/hugetlb/z/hugetlb.2MB.max" 4194304
+	gone hugetlb
+}
+
+test_unified() {
+	start unified
+	eq "$CG/zone-test/unified/z/memory.high" 52428800
+	eq "$CG/zone-test/unified/z/pids.max" 7
+	gone unified
+}
+
+test_blockio() {
+	[ -b /dev/loop0 ] || fail "no /dev/loop0 in the guest (loop module not loaded)"
+	start blockio
+	d=$CG/zone-test/blockio/z
+	if [ -e "$d/io.bfq.weight" ]; then
+		eq "$d/io.bfq.weight" "default 500"
+	else
+		# weight 500 in [10, 1000] -> 1 + (500 - 10) * 9999 / 990 in [1, 10000]
+		key "$d/io.weight" default | grep -qx 4950 ||
+			fail "$d/io.weight: \"$(cat "$d/io.weight")\", expected default 4950"
+	fi
+	grep -qx '7:0 rbps=1048576 wbps=max riops=max wiops=100' "$d/io.max" ||
+		fail "$d/io.max: \"$(cat "$d/io.max")\""
+	gone blockio
+}
+
+test_inside() {
+	out=$(z run --bundle /bundles/inside inside </dev/null 2>&1) || fail "run: $out"
+	echo "$out" | grep -qx '0::/' || fail "the zone's /proc/self/cgroup is not 0::/: $out"
+	echo "$out" | grep -qx 'max=41943040' || fail "the zone's /sys/fs/cgroup is not its cgroup: $out"
+	[ ! -d "$CG/zone-test/inside/z" ] || fail "the cgroup is still there after run"
+}
+
+test_oom() {
+	start oom
+	wait_until status_is oom stopped
+	k=$(key "$CG/zone-test/oom/z/memory.events" oom_kill)
+	[ "${k:-0}" -ge 1 ] || fail "memory.events: $(cat "$CG/zone-test/oom/z/memory.events")"
+	gone oom
+}
+
+pids_refused() {
+	[ "$(key "$CG/zone-test/forks/z/pids.events" max)" -ge 1 ]
+}
+
+test_forks() {
+	start forks
+	wait_until pids_refused
+	c=$(cat "$CG/zone-test/forks/z/pids.current")
+	[ "$c" -le 16 ] || fail "pids.current $c above pids.max 16"
+	gone forks
+}
+
+frozen_is() { # frozen_is NAME 0|1
+	[ "$(key "$CG/zone-test/$1/z/cgroup.events" frozen)" = "$2" ]
+}
+
+test_pause() {
+	start pause
+	z pause pause
+	eq "$CG/zone-test/pause/z/cgroup.freeze" 1
+	wait_until frozen_is pause 1
+	status_is pause paused || fail "state: $(z state pause)"
+	z resume pause
+	eq "$CG/zone-test/pause/z/cgroup.freeze" 0
+	wait_until frozen_is pause 0
+	status_is pause running || fail "state: $(z state pause)"
+	z pause pause
+	wait_until frozen_is pause 1
+	gone pause
+}
+
+procs_at_least() { # procs_at_least NAME N: N processes in the zone's cgroup
+	[ "$(wc -l <"$CG/zone-test/$1/z/cgroup.procs")" -ge "$2" ]
+}
+
+test_kill() {
+	start kill
+	wait_until procs_at_least kill 3
+	pids=$(cat "$CG/zone-test/kill/z/cgroup.procs")
+	gone kill
+	for p in $pids; do
+		[ ! -d "/proc/$p" ] || fail "pid $p of the zone still alive after delete --force"
+	done
+}
+
+test_devices() {
+	out=$(z run --bundle /bundles/devices devices </dev/null 2>&1) || true
+	echo "$out" | grep -qx 'null-ok' || fail "/dev/null (allowed) did not open: $out"
+	echo "$out" | grep -q 'Operation not permitted' ||
+		fail "/dev/kmsg-test (no rule) was not refused with EPERM: $out"
+	! echo "$out" | grep -qx 'kmsg-ok' || fail "/dev/kmsg-test (no rule) opened: $out"
+	[ ! -d "$CG/zone-test/devices/z" ] || fail "the cgroup is still there after run"
+}
+
+test_devices_allowed() {
+	out=$(z run --bundle /bundles/devices-allowed devices-allowed </dev/null 2>&1) || true
+	echo "$out" | grep -qx 'null-ok' || fail "/dev/null (allowed) did not open: $out"
+	echo "$out" | grep -qx 'kmsg-ok' || fail "/dev/kmsg-test (allowed c 1:11 w) refused: $out"
+}
+
+test_update() {
+	if not_built update --help; then
+		echo "SKIP: zone-oci update not built"
+		return 0
+	fi
+	start update
+	z update --memory 33554432 --pids-limit 20 --cpu-quota 20000 --cpu-period 100000 update
+	eq "$CG/zone-test/update/z/memory.max" 33554432
+	eq "$CG/zone-test/update/z/pids.max" 20
+	eq "$CG/zone-test/update/z/cpu.max" "20000 100000"
+	echo '{"memory": {"limit": 50331648}, "pids": {"limit": 30}}' >/tmp/resources.json
+	z update --resources /tmp/resources.json update
+	eq "$CG/zone-test/update/z/memory.max" 50331648
+	eq "$CG/zone-test/update/z/pids.max" 30
+	gone update
+}
+
+test_stats() {
+	if not_built events --help; then
+		echo "SKIP: zone-oci events not built"
+		return 0
+	fi
+	start stats
+	wait_until procs_at_least stats 2
+	out=$(z events --stats stats | tr -d ' \n')
+	echo "$out" | grep -q '"type":"stats"' || fail "no stats event: $out"
+	cur=$(cat "$CG/zone-test/stats/z/pids.current")
+	echo "$out" | grep -q "\"pids\":{\"current\":$cur" ||
+		fail "pids.current $cur not in: $out"
+	echo "$out" | grep -q '"memory":{' || fail "no memory stats in: $out"
+	gone stats
+}
+
+test_bad_cpus() {
+	if out=$(z run --bundle /bundles/bad-cpus bad-cpus </dev/null 2>&1); then
+		fail "a zone with cpus \"7\" on a 2-CPU guest ran"
+	fi
+	[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "not one line: $out"
+	echo "$out" | grep -q 'linux.resources.cpu.cpus' || fail "no field path in: $out"
+	# Both levels were made by the failed create: neither may stay.
+	[ ! -d "$CG/zone-test/bad-cpus" ] || fail "the refused zone left its cgroup"
+	[ -z "$(z list --quiet)" ] || fail "the refused zone left its state"
+}
+
+test_nothing_left() {
+	[ -z "$(z list --quiet)" ] || fail "zones left: $(z list --quiet)"
+	left=$(find "$CG/zone-test" -mindepth 1 -type d)
+	[ -z "$left" ] || fail "cgroups left: $left"
+	rmdir "$CG/zone-test"
+}
+
+mkdir -p "$STATE" "$CG/zone-test"
+for c in $(cat "$CG/cgroup.controllers"); do
+	echo "+$c" >"$CG/zone-test/cgroup.subtree_control"
+done
+t "the guest has cgroup2 only, with every controller enabled at its root" test_guest
+t "a zone with memory, cpu, cpuset and pids limits runs in its cgroup" test_limits_start
+t "memory.limit/reservation/swap -> memory.max, memory.low, memory.swap.max" test_limits_memory
+t "cpu.shares/quota/period -> cpu.weight, cpu.max" test_limits_cpu
+t "cpu.burst -> cpu.max.burst" test_limits_burst
+t "cpu.cpus/mems and pids.limit -> cpuset.cpus, cpuset.mems, pids.max" test_limits_cpuset_pids
+t "the levels the zone made delegate its controllers (cgroup.subtree_control)" test_limits_delegation
+t "delete removes the zone's cgroup" test_limits_delete
+cleanup
+t "cpu.idle -> cpu.idle" test_idle
+cleanup
+t "hugepageLimits 2MB -> hugetlb.2MB.max" test_hugetlb
+cleanup
+t "unified keys are written, enabling their controllers" test_unified
+cleanup
+t "blockIO weight and throttle rules -> io.weight, io.max" test_blockio
+cleanup
+t "inside the zone /sys/fs/cgroup is its own cgroup" test_inside
+cleanup
+t "a memory hog is OOM-killed at memory.max (memory.events oom_kill)" test_oom
+cleanup
+t "a fork loop is stopped at pids.max (pids.events max)" test_forks
+cleanup
+t "pause/resume -> cgroup.freeze and cgroup.events frozen; delete --force of a paused zone" test_pause
+cleanup
+t "delete --force kills every process in the zone's cgroup" test_kill
+cleanup
+t "devices: deny all + allow c 1:3 -> /dev/null opens, c 1:11 is refused (EPERM)" test_devices
+cleanup
+t "devices: an allow rule for c 1:11 lets it open" test_devices_allowed
+cleanup
+t "zone-oci update rewrites memory.max, pids.max and cpu.max" test_update
+cleanup
+t "zone-oci events --stats reports the cgroup's pids and memory" test_stats
+cleanup
+t "cpus not in the guest: one-line error naming the field, nothing left" test_bad_cpus
+cleanup
+t "no zone state or cgroup is left" test_nothing_left
+echo "1..$n"
