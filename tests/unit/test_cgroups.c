@@ -20,6 +20,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/cgroup_internal.h"
 #include "cgroups/cgroup_v2.h"
+#include "cgroups/cgroup_validate.h"
 #include "err.h"
 #include "spec.h"
 #include "util.h"
@@ -201,8 +202,11 @@ static void test_v2_translations(void **ts)
         assert_int_equal(zone_cgroup_v2_weight(0), 0);
 
         char buf[64];
+        /* Without a period the quota goes alone: the kernel keeps the current period. */
         assert_int_equal(zone_cgroup_v2_cpu_max(true, -1, false, 0, buf, sizeof(buf)), 0);
-        assert_string_equal(buf, "max 100000");
+        assert_string_equal(buf, "max");
+        assert_int_equal(zone_cgroup_v2_cpu_max(true, 30000, false, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "30000");
         assert_int_equal(zone_cgroup_v2_cpu_max(true, 50000, true, 200000, buf, sizeof(buf)), 0);
         assert_string_equal(buf, "50000 200000");
         assert_int_equal(zone_cgroup_v2_cpu_max(false, 0, true, 50000, buf, sizeof(buf)), 0);
@@ -219,6 +223,37 @@ static void test_v2_translations(void **ts)
         assert_string_equal(buf, "max");
         zone_cgroup_v2_pids_max(42, buf, sizeof(buf));
         assert_string_equal(buf, "42");
+
+        /* blkio weight -> io.weight: runc's mapping of 10..1000 onto 1..10000. */
+        assert_int_equal(zone_cgroup_v2_io_weight(0), 0);
+        assert_int_equal(zone_cgroup_v2_io_weight(10), 1);
+        assert_int_equal(zone_cgroup_v2_io_weight(100), 910);
+        assert_int_equal(zone_cgroup_v2_io_weight(500), 4950);
+        assert_int_equal(zone_cgroup_v2_io_weight(1000), 10000);
+
+        /* io.max: one line per device, the keys it has, 0 -> "max", the last entry wins. */
+        struct zone_spec_throttle_device rbps[] = {{8, 0, 1048576}, {8, 16, 5}, {8, 0, 2097152}};
+        struct zone_spec_throttle_device wiops[] = {{8, 0, 0}};
+        struct zone_spec_resources io;
+        memset(&io, 0, sizeof(io));
+        io.block_io.throttle_read_bps = rbps;
+        io.block_io.n_throttle_read_bps = 3;
+        io.block_io.throttle_write_iops = wiops;
+        io.block_io.n_throttle_write_iops = 1;
+        assert_int_equal(zone_cgroup_v2_io_max_line(&io, 8, 0, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "8:0 rbps=2097152 wiops=max");
+        assert_int_equal(zone_cgroup_v2_io_max_line(&io, 8, 16, buf, sizeof(buf)), 0);
+        assert_string_equal(buf, "8:16 rbps=5");
+        assert_int_equal(zone_cgroup_v2_io_max_line(&io, 9, 0, buf, sizeof(buf)), -ENOENT);
+        assert_int_equal(zone_cgroup_v2_io_max_line(&io, 8, 0, buf, 8), -ENOSPC);
+
+        struct zone_spec_rdma rd = {.device = "mlx5_1", .has_hca_handles = true, .hca_handles = 3};
+        zone_cgroup_rdma_line(&rd, buf, sizeof(buf));
+        assert_string_equal(buf, "mlx5_1 hca_handle=3 hca_object=max");
+        rd.has_hca_objects = true;
+        rd.hca_objects = 100;
+        zone_cgroup_rdma_line(&rd, buf, sizeof(buf));
+        assert_string_equal(buf, "mlx5_1 hca_handle=3 hca_object=100");
 
         struct zone_err *err = NULL;
         int64_t sw;
@@ -386,12 +421,9 @@ static void test_bad_values_leave_nothing(void **ts)
         res.cpu.has_shares = false;
         res.cpu.has_quota = true;
         res.cpu.quota = 10; /* below the kernel's 1 ms minimum */
-        char msg[512];
-        snprintf(msg, sizeof(msg),
-                 "linux.resources.cpu.quota \"10\": write \"10\" to "
-                 "/sys/fs/cgroup/cpu%s/cpu.cfs_quota_us: EINVAL",
-                 f->path);
-        expect_bad(f, &res, -EINVAL, msg);
+        expect_bad(f, &res, -EINVAL,
+                   "linux.resources.cpu.quota \"10\": must be -1 (unlimited) or at least 1000 "
+                   "(microseconds)");
 }
 
 static void test_open_and_existing(void **ts)
@@ -546,13 +578,14 @@ static void fake_v2_setup(struct fake_v2 *fk, const char *delegated)
         assert_int_equal(mkdir(fk->leaf, 0755), 0);
         put(fk->root, "cgroup.subtree_control", delegated);
         put(mid, "cgroup.subtree_control", "");
-        static const char *const files[] = {"memory.max",  "memory.low", "memory.swap.max",
-                                            "cpu.weight",  "cpu.max",    "cpuset.cpus",
-                                            "cpuset.mems", "pids.max"};
+        static const char *const files[] = {
+            "memory.max", "memory.low",    "memory.swap.max", "memory.high",     "cpu.weight",
+            "cpu.max",    "cpu.max.burst", "cpu.idle",        "cpuset.cpus",     "cpuset.mems",
+            "pids.max",   "io.weight",     "io.max",          "hugetlb.2MB.max", "rdma.max"};
         for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
                 put(fk->leaf, files[i], "");
         fk->dir.mountpoint = fk->root;
-        fk->dir.controllers = "cpuset cpu io memory pids";
+        fk->dir.controllers = "cpuset cpu io memory pids hugetlb rdma";
         fk->dir.v2 = true;
         fk->dir.dir = fk->leaf;
         fk->dir.created = 2;
@@ -572,7 +605,7 @@ static int fake_v2_up(void **ts)
 {
         struct fake_v2 *fk = calloc(1, sizeof(*fk));
         assert_non_null(fk);
-        fake_v2_setup(fk, "cpuset cpu io memory pids");
+        fake_v2_setup(fk, "cpuset cpu io memory pids hugetlb rdma");
         *ts = fk;
         return 0;
 }
@@ -591,11 +624,11 @@ static void test_v2_apply(void **ts)
         memset(&res, 0, sizeof(res));
         res.present = true;
         res.memory.has_limit = true;
-        res.memory.limit = 1000;
+        res.memory.limit = 1048576;
         res.memory.has_reservation = true;
         res.memory.reservation = -1;
         res.memory.has_swap = true;
-        res.memory.swap = 3000;
+        res.memory.swap = 3145728;
         res.cpu.has_shares = true;
         res.cpu.shares = 1024;
         res.cpu.has_quota = true;
@@ -606,11 +639,11 @@ static void test_v2_apply(void **ts)
         struct zone_err *err = NULL;
         if (cgroup_v2_apply(&fk->cg, &res, false, &err) < 0)
                 fail_msg("apply: %s", err->msg);
-        assert_string_equal(get(fk->leaf, "memory.max"), "1000");
+        assert_string_equal(get(fk->leaf, "memory.max"), "1048576");
         assert_string_equal(get(fk->leaf, "memory.low"), "max");
-        assert_string_equal(get(fk->leaf, "memory.swap.max"), "2000");
+        assert_string_equal(get(fk->leaf, "memory.swap.max"), "2097152");
         assert_string_equal(get(fk->leaf, "cpu.weight"), "39");
-        assert_string_equal(get(fk->leaf, "cpu.max"), "20000 100000");
+        assert_string_equal(get(fk->leaf, "cpu.max"), "20000");
         assert_string_equal(get(fk->leaf, "cpuset.cpus"), "0");
         assert_string_equal(get(fk->leaf, "pids.max"), "max");
         /* The level the zone created above its leaf delegates down (a regular file keeps the
@@ -629,7 +662,7 @@ static void test_v2_apply_refused(void **ts)
         memset(&res, 0, sizeof(res));
         res.present = true;
         res.memory.has_limit = true;
-        res.memory.limit = 1000;
+        res.memory.limit = 1048576;
         struct zone_err *err = NULL;
         char msg[256];
         snprintf(msg, sizeof(msg),
@@ -646,14 +679,294 @@ static void test_v2_apply_refused(void **ts)
                    "linux.resources.memory: the memory controller is not available on this host");
 
         /* v2 swap rules apply before anything is written. */
-        fk->dir.controllers = "cpuset cpu io memory pids";
+        fk->dir.controllers = "cpuset cpu io memory pids hugetlb rdma";
         put(fk->root, "cgroup.subtree_control", "memory");
         res.memory.has_swap = true;
-        res.memory.swap = 500;
+        res.memory.swap = 524288;
         expect_err(cgroup_v2_apply(&fk->cg, &res, false, &err), &err, -EINVAL,
-                   "linux.resources.memory.swap \"500\": must be at least "
-                   "linux.resources.memory.limit (1000): it counts memory and swap together");
+                   "linux.resources.memory.swap \"524288\": must be at least "
+                   "linux.resources.memory.limit (1048576): it counts memory and swap together");
         assert_string_equal(get(fk->leaf, "memory.swap.max"), "");
+}
+
+static bool host_has_2mb_pages(void)
+{
+        return access("/sys/kernel/mm/hugepages/hugepages-2048kB", F_OK) == 0;
+}
+
+/* cpu burst and idle, io, hugetlb, rdma and unified on cgroup2. */
+static void test_v2_apply_more(void **ts)
+{
+        struct fake_v2 *fk = *ts;
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.cpu.has_burst = true;
+        res.cpu.burst = 5000;
+        res.cpu.has_idle = true;
+        res.cpu.idle = 1;
+        res.block_io.has_weight = true;
+        res.block_io.weight = 500;
+        struct zone_spec_throttle_device rbps = {8, 0, 1048576}, wbps = {8, 0, 0};
+        res.block_io.throttle_read_bps = &rbps;
+        res.block_io.n_throttle_read_bps = 1;
+        res.block_io.throttle_write_bps = &wbps;
+        res.block_io.n_throttle_write_bps = 1;
+        struct zone_spec_hugepage_limit hp = {.page_size = "2MB", .limit = 4194304};
+        if (host_has_2mb_pages()) {
+                res.hugepage_limits = &hp;
+                res.n_hugepage_limits = 1;
+        }
+        struct zone_spec_rdma rd = {.device = "mlx4_0", .has_hca_objects = true, .hca_objects = 7};
+        res.rdma = &rd;
+        res.n_rdma = 1;
+        struct zone_kv kv = {.key = "memory.high", .value = "123456"};
+        res.unified = &kv;
+        res.n_unified = 1;
+        struct zone_err *err = NULL;
+        if (cgroup_v2_apply(&fk->cg, &res, false, &err) < 0)
+                fail_msg("apply: %s", err->msg);
+        assert_string_equal(get(fk->leaf, "cpu.max.burst"), "5000");
+        assert_string_equal(get(fk->leaf, "cpu.idle"), "1");
+        assert_string_equal(get(fk->leaf, "io.weight"), "4950");
+        assert_string_equal(get(fk->leaf, "io.max"), "8:0 rbps=1048576 wbps=max");
+        if (host_has_2mb_pages())
+                assert_string_equal(get(fk->leaf, "hugetlb.2MB.max"), "4194304");
+        assert_string_equal(get(fk->leaf, "rdma.max"), "mlx4_0 hca_handle=max hca_object=7");
+        assert_string_equal(get(fk->leaf, "memory.high"), "123456");
+        /* cpu.max and memory.max were not asked for: untouched. */
+        assert_string_equal(get(fk->leaf, "cpu.max"), "");
+        assert_string_equal(get(fk->leaf, "memory.max"), "");
+
+        /* With bfq, io.bfq.weight takes the blkio range as is, also per device. */
+        put(fk->leaf, "io.bfq.weight", "");
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        struct zone_spec_weight_device wd = {
+            .major = 7, .minor = 3, .has_weight = true, .weight = 300};
+        res.block_io.weight_devices = &wd;
+        res.block_io.n_weight_devices = 1;
+        assert_int_equal(cgroup_v2_apply(&fk->cg, &res, false, &err), 0);
+        assert_string_equal(get(fk->leaf, "io.bfq.weight"), "7:3 300");
+
+        /* An update naming only the period keeps the quota cgroup2 has. */
+        put(fk->leaf, "cpu.max", "30000 100000");
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.cpu.has_period = true;
+        res.cpu.period = 200000;
+        assert_int_equal(cgroup_v2_apply(&fk->cg, &res, true, &err), 0);
+        assert_string_equal(get(fk->leaf, "cpu.max"), "30000 200000");
+}
+
+static void expect_v2_refused(struct fake_v2 *fk, const struct zone_spec_resources *res,
+                              bool update, int code, const char *msg)
+{
+        struct zone_err *err = NULL;
+        expect_err(cgroup_v2_apply(&fk->cg, res, update, &err), &err, code, msg);
+}
+
+/* What cgroup2 has no knob for, and keys and sizes it does not have: refused by name before
+ * anything is written. */
+static void test_v2_refusals_more(void **ts)
+{
+        struct fake_v2 *fk = *ts;
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.memory.has_limit = true;
+        res.memory.limit = 1 << 20;
+        res.cpu.has_realtime_runtime = true;
+        res.cpu.realtime_runtime = 1000;
+        expect_v2_refused(fk, &res, false, -EOPNOTSUPP,
+                          "linux.resources.cpu.realtimeRuntime: cgroup2 has no realtime group "
+                          "scheduling limits (only a v1 cpu hierarchy has them)");
+        assert_string_equal(get(fk->leaf, "memory.max"), "");
+        res.cpu.has_realtime_runtime = false;
+
+        res.network.has_class_id = true;
+        res.network.class_id = 0x100001;
+        expect_v2_refused(fk, &res, false, -EOPNOTSUPP,
+                          "linux.resources.network.classID: the net_cls controller is not "
+                          "available on this host (cgroup2 has no equivalent)");
+        res.network.has_class_id = false;
+        struct zone_spec_net_priority prio = {.name = "eth0", .priority = 5};
+        res.network.priorities = &prio;
+        res.network.n_priorities = 1;
+        expect_v2_refused(fk, &res, false, -EOPNOTSUPP,
+                          "linux.resources.network.priorities: the net_prio controller is not "
+                          "available on this host (cgroup2 has no equivalent)");
+        res.network.n_priorities = 0;
+        res.memory.has_limit = false;
+
+        res.block_io.has_leaf_weight = true;
+        res.block_io.leaf_weight = 100;
+        expect_v2_refused(fk, &res, false, -EOPNOTSUPP,
+                          "linux.resources.blockIO.leafWeight: cgroup2 has no leaf weights");
+        res.block_io.has_leaf_weight = false;
+
+        struct zone_kv kv = {.key = "cgroup.procs", .value = "1"};
+        res.unified = &kv;
+        res.n_unified = 1;
+        expect_v2_refused(fk, &res, false, -EINVAL,
+                          "linux.resources.unified[\"cgroup.procs\"]: not a file of a resource "
+                          "controller (cpu, cpuset, io, memory, pids, hugetlb, rdma, misc)");
+        kv.key = "../memory.max";
+        expect_v2_refused(fk, &res, false, -EINVAL,
+                          "linux.resources.unified[\"../memory.max\"]: not a cgroup file name "
+                          "(CONTROLLER.FILE, no \"/\")");
+        kv.key = "memory.oom.group";
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "linux.resources.unified[\"memory.oom.group\"]: the zone's cgroup2 directory %s "
+                 "has no such file",
+                 fk->leaf);
+        expect_v2_refused(fk, &res, false, -ENOENT, msg);
+        kv.key = "misc.max";
+        expect_v2_refused(fk, &res, false, -EOPNOTSUPP,
+                          "linux.resources.unified[\"misc.max\"]: the misc controller is not "
+                          "available on this host");
+        res.n_unified = 0;
+
+        if (access("/sys/kernel/mm/hugepages/hugepages-1048576kB", F_OK) == 0) {
+                struct zone_spec_hugepage_limit hp = {.page_size = "1GB", .limit = 1};
+                res.hugepage_limits = &hp;
+                res.n_hugepage_limits = 1;
+                expect_v2_refused(fk, &res, false, -EINVAL,
+                                  "linux.resources.hugepageLimits[0].pageSize \"1GB\": this host "
+                                  "has no 1GB huge pages");
+                res.n_hugepage_limits = 0;
+        }
+
+        /* checkBeforeUpdate: only on update, against memory.current. */
+        put(fk->leaf, "memory.current", "5000000");
+        res.memory.has_limit = true;
+        res.memory.limit = 4194304;
+        res.memory.has_check_before_update = true;
+        res.memory.check_before_update = true;
+        expect_v2_refused(fk, &res, true, -EBUSY,
+                          "linux.resources.memory.limit \"4194304\": below the zone's current "
+                          "memory usage (5000000 bytes), and memory.checkBeforeUpdate is set");
+        assert_string_equal(get(fk->leaf, "memory.max"), "");
+        struct zone_err *err = NULL;
+        assert_int_equal(cgroup_v2_apply(&fk->cg, &res, false, &err), 0);
+        assert_string_equal(get(fk->leaf, "memory.max"), "4194304");
+}
+
+static void expect_invalid(const struct zone_spec_resources *res, const char *msg)
+{
+        struct zone_err *err = NULL;
+        expect_err(cgroup_validate(res, &err), &err, -EINVAL, msg);
+}
+
+/* The value checks shared by v1 and v2. */
+static void test_validate(void **ts)
+{
+        struct zone_spec_resources res;
+        struct zone_err *err = NULL;
+        memset(&res, 0, sizeof(res));
+        assert_int_equal(cgroup_validate(&res, &err), 0);
+        assert_int_equal(cgroup_validate(NULL, &err), 0);
+
+        res.memory.has_limit = true;
+        res.memory.limit = -5;
+        expect_invalid(&res, "linux.resources.memory.limit \"-5\": must be -1 (unlimited) or a "
+                             "positive number of bytes");
+        res.memory.limit = 100;
+        expect_invalid(&res, "linux.resources.memory.limit \"100\": must be at least one page "
+                             "(4096 bytes)");
+        res.memory.limit = -1;
+        assert_int_equal(cgroup_validate(&res, &err), 0);
+        res.memory.limit = 1 << 20;
+        res.memory.has_swap = true;
+        res.memory.swap = 1 << 19;
+        expect_invalid(&res, "linux.resources.memory.swap \"524288\": must be at least "
+                             "linux.resources.memory.limit (1048576): it counts memory and swap "
+                             "together");
+        res.memory.swap = -1;
+        assert_int_equal(cgroup_validate(&res, &err), 0);
+        memset(&res, 0, sizeof(res));
+
+        res.cpu.has_period = true;
+        res.cpu.period = 999;
+        expect_invalid(&res, "linux.resources.cpu.period \"999\": must be between 1000 and "
+                             "1000000 (microseconds)");
+        res.cpu.period = 0; /* unset */
+        assert_int_equal(cgroup_validate(&res, &err), 0);
+        res.cpu.has_quota = true;
+        res.cpu.quota = -2;
+        expect_invalid(&res, "linux.resources.cpu.quota \"-2\": must be -1 (unlimited) or at "
+                             "least 1000 (microseconds)");
+        res.cpu.quota = 10000;
+        res.cpu.has_burst = true;
+        res.cpu.burst = 20000;
+        expect_invalid(&res, "linux.resources.cpu.burst \"20000\": must not exceed "
+                             "linux.resources.cpu.quota (10000)");
+        res.cpu.burst = 10000;
+        assert_int_equal(cgroup_validate(&res, &err), 0);
+        res.cpu.has_idle = true;
+        res.cpu.idle = -1;
+        expect_invalid(&res, "linux.resources.cpu.idle \"-1\": must be 0 or 1");
+        res.cpu.idle = 0;
+        res.cpu.has_realtime_period = true;
+        res.cpu.realtime_period = 1000;
+        res.cpu.has_realtime_runtime = true;
+        res.cpu.realtime_runtime = 2000;
+        expect_invalid(&res, "linux.resources.cpu.realtimeRuntime \"2000\": must not exceed "
+                             "linux.resources.cpu.realtimePeriod (1000)");
+        memset(&res, 0, sizeof(res));
+
+        res.pids.has_limit = true;
+        res.pids.limit = -2;
+        expect_invalid(&res, "linux.resources.pids.limit \"-2\": must be -1 (unlimited) or a "
+                             "number of processes");
+        res.pids.limit = 0;
+
+        res.block_io.has_weight = true;
+        res.block_io.weight = 9;
+        expect_invalid(&res, "linux.resources.blockIO.weight \"9\": must be between 10 and 1000");
+        res.block_io.weight = 0; /* unset, as in runc */
+        assert_int_equal(cgroup_validate(&res, &err), 0);
+        struct zone_spec_weight_device wd = {
+            .major = 8, .minor = 0, .has_leaf_weight = true, .leaf_weight = 1001};
+        res.block_io.weight_devices = &wd;
+        res.block_io.n_weight_devices = 1;
+        expect_invalid(&res, "linux.resources.blockIO.weightDevice[0].leafWeight \"1001\": must "
+                             "be between 10 and 1000");
+        wd.leaf_weight = 10;
+        wd.major = -1;
+        expect_invalid(&res, "linux.resources.blockIO.weightDevice[0] \"-1:0\": not a block "
+                             "device number");
+        res.block_io.n_weight_devices = 0;
+        struct zone_spec_throttle_device td = {8, -3, 1};
+        res.block_io.throttle_write_iops = &td;
+        res.block_io.n_throttle_write_iops = 1;
+        expect_invalid(&res, "linux.resources.blockIO.throttleWriteIOPSDevice[0] \"8:-3\": not a "
+                             "block device number");
+        res.block_io.n_throttle_write_iops = 0;
+
+        struct zone_spec_hugepage_limit hp = {.page_size = "2M", .limit = 1};
+        res.hugepage_limits = &hp;
+        res.n_hugepage_limits = 1;
+        expect_invalid(&res, "linux.resources.hugepageLimits[0].pageSize \"2M\": not a page size "
+                             "as the kernel names it (\"2MB\", \"1GB\")");
+        hp.page_size = "3MB";
+        expect_invalid(&res, "linux.resources.hugepageLimits[0].pageSize \"3MB\": this host has "
+                             "no 3MB huge pages");
+        res.n_hugepage_limits = 0;
+        assert_false(cgroup_hugepage_size_known("0MB"));
+        assert_false(cgroup_hugepage_size_known("2 MB"));
+
+        struct zone_spec_rdma rd = {.device = "mlx 5"};
+        res.rdma = &rd;
+        res.n_rdma = 1;
+        expect_invalid(&res, "linux.resources.rdma[\"mlx 5\"]: not a device name");
+        res.n_rdma = 0;
+        struct zone_kv kv = {.key = "memory", .value = "1"};
+        res.unified = &kv;
+        res.n_unified = 1;
+        expect_invalid(&res, "linux.resources.unified[\"memory\"]: not a cgroup file name "
+                             "(CONTROLLER.FILE, no \"/\")");
 }
 
 int main(void)
@@ -668,6 +981,9 @@ int main(void)
             cmocka_unit_test(test_bad_paths),
             cmocka_unit_test_setup_teardown(test_v2_apply, fake_v2_up, fake_v2_down),
             cmocka_unit_test_setup_teardown(test_v2_apply_refused, fake_v2_up, fake_v2_down),
+            cmocka_unit_test_setup_teardown(test_v2_apply_more, fake_v2_up, fake_v2_down),
+            cmocka_unit_test_setup_teardown(test_v2_refusals_more, fake_v2_up, fake_v2_down),
+            cmocka_unit_test(test_validate),
             cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_values_leave_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_open_and_existing, setup, teardown),
