@@ -2,7 +2,7 @@
 # no jq). `bundle NAME FILTER` writes /bundles/NAME/config.json: zone-oci's own spec with no
 # terminal, /bin/true, the shared busybox root /zone-rootfs (writable) and cgroupsPath
 # /zone-test/NAME/z, then the jq FILTER. v2.sh reads the values back, so keep them in step.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2016 # the jq filters are single-quoted on purpose
 
 bundle limits '.process.args = ["sleep", "1000"]
 	| .linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 134217728}
@@ -66,5 +66,14 @@ bundle stats '.process.args = ["sh", "-c", "sleep 1000 & sleep 1000"]
 	| .linux.resources.memory = {"limit": 67108864}
 	| .linux.resources.pids = {"limit": 50}'
 
+bundle unlimited-swap '.process.args = ["sleep", "1000"]
+	| .linux.resources.memory = {"limit": 67108864, "swap": -1}'
+
+bundle exec '.process.args = ["sleep", "1000"] | .linux.resources.pids = {"limit": 50}'
+
+# Refused configs: each must fail with one line naming the field and leave no cgroup.
 # The guest has CPUs 0 and 1 only.
 bundle bad-cpus '.linux.resources.cpu = {"cpus": "7"}'
+bundle bad-swap '.linux.resources.memory = {"limit": 67108864, "swap": 33554432}'
+bundle bad-unified '.linux.resources.unified = {"../memory.max": "1"}'
+bundle bad-hugetlb '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 4194304}]'

@@ -24,13 +24,15 @@ die() {
 	exit 1
 }
 
+# The guest has no shared libraries: both programs must be static (no ELF interpreter).
+static() {
+	readelf -l "$1" >/dev/null 2>&1 && ! readelf -l "$1" | grep -q 'program interpreter'
+}
 [ -x "$zone_oci" ] || die "$zone_oci: not built (make BUILD=$1)"
-file -L "$zone_oci" 2>/dev/null | grep -q 'statically linked' ||
-	die "$zone_oci: must be statically linked to run in the guest"
+static "$zone_oci" || die "$zone_oci: must be statically linked to run in the guest"
 busybox=/bin/busybox
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-	die "$busybox: must be the static busybox (Debian's busybox-static)"
-for tool in qemu-system-x86_64 jq gzip dpkg-deb apt-get; do
+static "$busybox" || die "$busybox: must be the static busybox (Debian's busybox-static)"
+for tool in qemu-system-x86_64 jq gzip readelf dpkg-deb apt-get; do
 	command -v "$tool" >/dev/null || die "$tool: not installed"
 done
 mkdir -p "$guest" || exit 1

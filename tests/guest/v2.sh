@@ -6,6 +6,7 @@
 # controller, as a delegating manager would; NAME and z are made by the zone.
 
 STATE=/run/zone-state
+OUT=/run/tests
 CG=/sys/fs/cgroup
 n=0
 
@@ -21,15 +22,15 @@ t() {
 	(
 		set -e
 		$2
-	) >/tmp/test.out 2>&1
+	) >"$OUT/test.out" 2>&1
 	rc=$?
-	if [ "$rc" -eq 0 ] && grep -q '^SKIP: ' /tmp/test.out; then
-		echo "ok $n - $name # SKIP $(sed -n 's/^SKIP: //p' /tmp/test.out | head -n 1)"
+	if [ "$rc" -eq 0 ] && grep -q '^SKIP: ' "$OUT/test.out"; then
+		echo "ok $n - $name # SKIP $(sed -n 's/^SKIP: //p' "$OUT/test.out" | head -n 1)"
 	elif [ "$rc" -eq 0 ]; then
 		echo "ok $n - $name"
 	else
 		echo "not ok $n - $name"
-		sed 's/^/# /' /tmp/test.out
+		sed 's/^/# /' "$OUT/test.out"
 	fi
 }
 
@@ -70,8 +71,8 @@ status_is() { # status_is ID STATUS
 }
 
 start() { # start NAME: runs the zone NAME from /bundles/NAME in the background
-	z run --detach --bundle "/bundles/$1" "$1" </dev/null >/tmp/"$1".out 2>&1 ||
-		fail "zone-oci run $1: $(cat /tmp/"$1".out)"
+	z run --detach --bundle "/bundles/$1" "$1" </dev/null >"$OUT/$1.out" 2>&1 ||
+		fail "zone-oci run $1: $(cat "$OUT/$1.out")"
 }
 
 gone() { # gone NAME: the zone's state and cgroup are removed
@@ -265,8 +266,8 @@ test_update() {
 	eq "$CG/zone-test/update/z/memory.max" 33554432
 	eq "$CG/zone-test/update/z/pids.max" 20
 	eq "$CG/zone-test/update/z/cpu.max" "20000 100000"
-	echo '{"memory": {"limit": 50331648}, "pids": {"limit": 30}}' >/tmp/resources.json
-	z update --resources /tmp/resources.json update
+	echo '{"memory": {"limit": 50331648}, "pids": {"limit": 30}}' >"$OUT/resources.json"
+	z update --resources "$OUT/resources.json" update
 	eq "$CG/zone-test/update/z/memory.max" 50331648
 	eq "$CG/zone-test/update/z/pids.max" 30
 	gone update
@@ -288,15 +289,59 @@ test_stats() {
 	gone stats
 }
 
-test_bad_cpus() {
-	if out=$(z run --bundle /bundles/bad-cpus bad-cpus </dev/null 2>&1); then
-		fail "a zone with cpus \"7\" on a 2-CPU guest ran"
+test_unlimited_swap() {
+	start unlimited-swap
+	eq "$CG/zone-test/unlimited-swap/z/memory.max" 67108864
+	eq "$CG/zone-test/unlimited-swap/z/memory.swap.max" max
+	gone unlimited-swap
+}
+
+stopped() { # stopped ID
+	status_is "$1" stopped
+}
+
+test_exec() {
+	start exec
+	out=$(z exec exec cat /proc/self/cgroup) || fail "exec: $out"
+	[ "$out" = "0::/" ] || fail "an exec'd process sees \"$out\", not its zone's cgroup as /"
+	z exec --detach --pid-file "$OUT/exec.pid" exec sleep 1000
+	pid=$(cat "$OUT/exec.pid")
+	grep -qx "$pid" "$CG/zone-test/exec/z/cgroup.procs" ||
+		fail "exec'd pid $pid not in the zone's cgroup.procs: $(cat "$CG/zone-test/exec/z/cgroup.procs")"
+	z ps --format json exec | tr -d ' \n[]' | tr ',' '\n' | grep -qx "$pid" ||
+		fail "ps --format json: $(z ps --format json exec)"
+	z kill --all exec KILL
+	wait_until stopped exec
+	[ ! -d "/proc/$pid" ] || fail "exec'd pid $pid alive after kill --all"
+	gone exec
+}
+
+# refused NAME FIELD: running /bundles/NAME fails with one line naming FIELD; nothing is left.
+refused() {
+	if out=$(z run --bundle "/bundles/$1" "$1" </dev/null 2>&1); then
+		fail "the zone $1 ran"
 	fi
 	[ "$(echo "$out" | wc -l)" -eq 1 ] || fail "not one line: $out"
-	echo "$out" | grep -q 'linux.resources.cpu.cpus' || fail "no field path in: $out"
+	echo "$out" | grep -qF "$2" || fail "no $2 in: $out"
 	# Both levels were made by the failed create: neither may stay.
-	[ ! -d "$CG/zone-test/bad-cpus" ] || fail "the refused zone left its cgroup"
+	[ ! -d "$CG/zone-test/$1" ] || fail "the refused zone left its cgroup"
 	[ -z "$(z list --quiet)" ] || fail "the refused zone left its state"
+}
+
+test_bad_cpus() {
+	refused bad-cpus linux.resources.cpu.cpus
+}
+
+test_bad_swap() {
+	refused bad-swap linux.resources.memory.swap
+}
+
+test_bad_unified() {
+	refused bad-unified linux.resources.unified
+}
+
+test_bad_hugetlb() {
+	refused bad-hugetlb linux.resources.hugepageLimits
 }
 
 test_nothing_left() {
@@ -306,7 +351,7 @@ test_nothing_left() {
 	rmdir "$CG/zone-test"
 }
 
-mkdir -p "$STATE" "$CG/zone-test"
+mkdir -p "$STATE" "$OUT" "$CG/zone-test"
 for c in $(cat "$CG/cgroup.controllers"); do
 	echo "+$c" >"$CG/zone-test/cgroup.subtree_control"
 done
@@ -345,7 +390,17 @@ t "zone-oci update rewrites memory.max, pids.max and cpu.max" test_update
 cleanup
 t "zone-oci events --stats reports the cgroup's pids and memory" test_stats
 cleanup
-t "cpus not in the guest: one-line error naming the field, nothing left" test_bad_cpus
+t "memory.swap -1 -> memory.swap.max max" test_unlimited_swap
+cleanup
+t "exec'd processes join the zone's cgroup; ps lists them; kill --all ends them" test_exec
+cleanup
+t "refused: cpus not in the guest (one line naming the field, nothing left)" test_bad_cpus
+cleanup
+t "refused: memory.swap below memory.limit" test_bad_swap
+cleanup
+t "refused: a unified key that is a path (../memory.max)" test_bad_unified
+cleanup
+t "refused: hugepageLimits pageSize 3MB" test_bad_hugetlb
 cleanup
 t "no zone state or cgroup is left" test_nothing_left
 echo "1..$n"
