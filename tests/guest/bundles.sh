@@ -23,6 +23,7 @@ bundle unified '.process.args = ["sleep", "1000"]
 # 7:0 is /dev/loop0 (the loop module is loaded by the guest's init).
 bundle blockio '.process.args = ["sleep", "1000"]
 	| .linux.resources.blockIO = {"weight": 500,
+		"weightDevice": [{"major": 7, "minor": 0, "weight": 200}],
 		"throttleReadBpsDevice": [{"major": 7, "minor": 0, "rate": 1048576}],
 		"throttleWriteIOPSDevice": [{"major": 7, "minor": 0, "rate": 100}]}'
 
@@ -32,6 +33,11 @@ bundle inside '.process.args = ["sh", "-c",
 	| .linux.resources.memory = {"limit": 41943040}'
 
 bundle oom '.process.args = ["dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"]
+	| .linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
+
+# Waits for the host's go-ahead (a file in the shared root) so `events` is watching first.
+bundle oom-event '.process.args = ["sh", "-c",
+		"while [ ! -e /tmp/go-oom ]; do sleep 0.1; done; dd if=/dev/zero of=/dev/null bs=64M count=1"]
 	| .linux.resources.memory = {"limit": 33554432, "swap": 33554432}'
 
 bundle forks '.process.args = ["sh", "-c",
@@ -47,6 +53,16 @@ devices_script='echo > /dev/null && echo null-ok; (echo x > /dev/kmsg-test) 2>&1
 bundle devices --arg s "$devices_script" '.process.args = ["sh", "-c", $s]
 	| .linux.devices = [{"path": "/dev/kmsg-test", "type": "c", "major": 1, "minor": 11,
 		"fileMode": 438}]
+	| .linux.resources.devices = [{"allow": false, "access": "rwm"},
+		{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]'
+# The runtime's own nodes stay usable under deny-all (the spec default).
+bundle default-devices '.process.args = ["sh", "-c",
+		"for d in null zero full random urandom; do head -c 1 /dev/$d >/dev/null && echo > /dev/$d; echo $d=$?; done"]'
+# The device rules of a running zone survive an update of its other limits.
+bundle devices-update '.process.args = ["sleep", "1000"]
+	| .linux.devices = [{"path": "/dev/kmsg-test", "type": "c", "major": 1, "minor": 11,
+		"fileMode": 438}]
+	| .linux.resources.memory = {"limit": 67108864}
 	| .linux.resources.devices = [{"allow": false, "access": "rwm"},
 		{"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]'
 # The same with c 1:11 allowed: the write goes through, so the refusal above is the rule's.
@@ -76,4 +92,8 @@ bundle exec '.process.args = ["sleep", "1000"] | .linux.resources.pids = {"limit
 bundle bad-cpus '.linux.resources.cpu = {"cpus": "7"}'
 bundle bad-swap '.linux.resources.memory = {"limit": 67108864, "swap": 33554432}'
 bundle bad-unified '.linux.resources.unified = {"../memory.max": "1"}'
+# What only a v1 hierarchy has is refused on cgroup2, not dropped.
+bundle bad-realtime '.linux.resources.cpu = {"realtimeRuntime": 1000, "realtimePeriod": 1000000}'
+bundle bad-leafweight '.linux.resources.blockIO = {"weight": 500, "leafWeight": 500}'
+bundle bad-classid '.linux.resources.network = {"classID": 1}'
 bundle bad-hugetlb '.linux.resources.hugepageLimits = [{"pageSize": "3MB", "limit": 4194304}]'

@@ -167,6 +167,9 @@ test_unified() {
 
 test_blockio() {
 	[ -b /dev/loop0 ] || fail "no /dev/loop0 in the guest (loop module not loaded)"
+	# Per-device io.weight needs a weight-based controller on the device: iocost, turned on
+	# here as a host's administrator would.
+	echo "7:0 enable=1" >"$CG/io.cost.qos"
 	start blockio
 	d=$CG/zone-test/blockio/z
 	if [ -e "$d/io.bfq.weight" ]; then
@@ -176,6 +179,8 @@ test_blockio() {
 		key "$d/io.weight" default | grep -qx 4950 ||
 			fail "$d/io.weight: \"$(cat "$d/io.weight")\", expected default 4950"
 	fi
+	grep -qx '7:0 1920' "$d/io.weight" || grep -qx '7:0 200' "$d/io.bfq.weight" ||
+		fail "weightDevice 7:0 200 not in $d/io.weight: \"$(cat "$d/io.weight")\""
 	grep -qx '7:0 rbps=1048576 wbps=max riops=max wiops=100' "$d/io.max" ||
 		fail "$d/io.max: \"$(cat "$d/io.max")\""
 	gone blockio
@@ -194,6 +199,33 @@ test_oom() {
 	k=$(key "$CG/zone-test/oom/z/memory.events" oom_kill)
 	[ "${k:-0}" -ge 1 ] || fail "memory.events: $(cat "$CG/zone-test/oom/z/memory.events")"
 	gone oom
+}
+
+stats_seen() {
+	grep -q '"type": *"stats"' "$OUT/events.out"
+}
+
+events_done() {
+	! kill -0 "$1"
+}
+
+test_oom_event() {
+	if not_built events --help; then
+		echo "SKIP: zone-oci events not built"
+		return 0
+	fi
+	rm -f /zone-rootfs/tmp/go-oom
+	start oom-event
+	z events --interval 200ms oom-event >"$OUT/events.out" 2>&1 &
+	ev=$!
+	wait_until stats_seen
+	touch /zone-rootfs/tmp/go-oom
+	wait_until stopped oom-event
+	wait_until events_done "$ev"
+	rm -f /zone-rootfs/tmp/go-oom
+	grep -q '"type": *"oom"' "$OUT/events.out" ||
+		fail "no oom event in: $(grep -v '"stats"' "$OUT/events.out")"
+	gone oom-event
 }
 
 pids_refused() {
@@ -248,6 +280,36 @@ test_devices() {
 		fail "/dev/kmsg-test (no rule) was not refused with EPERM: $out"
 	! echo "$out" | grep -qx 'kmsg-ok' || fail "/dev/kmsg-test (no rule) opened: $out"
 	[ ! -d "$CG/zone-test/devices/z" ] || fail "the cgroup is still there after run"
+}
+
+test_default_devices() {
+	out=$(z run --bundle /bundles/default-devices default-devices </dev/null 2>&1) || true
+	for d in null zero full random urandom; do
+		# /dev/full refuses writes with ENOSPC: its open is what counts.
+		echo "$out" | grep -qx "$d=0" || [ "$d" = full ] ||
+			fail "/dev/$d unusable under the default deny-all: $out"
+		! echo "$out" | grep -q 'Operation not permitted' ||
+			fail "a runtime node was refused: $out"
+	done
+}
+
+test_devices_update() {
+	start devices-update
+	z exec devices-update sh -c 'echo x > /dev/kmsg-test' >"$OUT/dev.out" 2>&1 &&
+		fail "/dev/kmsg-test opened before the update"
+	grep -q 'Operation not permitted' "$OUT/dev.out" || fail "before update: $(cat "$OUT/dev.out")"
+	if not_built update --help; then
+		echo "SKIP: zone-oci update not built"
+		gone devices-update
+		return 0
+	fi
+	z update --memory 33554432 devices-update
+	eq "$CG/zone-test/devices-update/z/memory.max" 33554432
+	z exec devices-update sh -c 'echo x > /dev/kmsg-test' >"$OUT/dev.out" 2>&1 &&
+		fail "/dev/kmsg-test opened after an update of the memory limit"
+	grep -q 'Operation not permitted' "$OUT/dev.out" || fail "after update: $(cat "$OUT/dev.out")"
+	z exec devices-update sh -c 'echo x > /dev/null' || fail "/dev/null refused after the update"
+	gone devices-update
 }
 
 test_devices_allowed() {
@@ -340,6 +402,18 @@ test_bad_unified() {
 	refused bad-unified linux.resources.unified
 }
 
+test_bad_realtime() {
+	refused bad-realtime linux.resources.cpu.realtime
+}
+
+test_bad_leafweight() {
+	refused bad-leafweight linux.resources.blockIO.leafWeight
+}
+
+test_bad_classid() {
+	refused bad-classid linux.resources.network.classID
+}
+
 test_bad_hugetlb() {
 	refused bad-hugetlb linux.resources.hugepageLimits
 }
@@ -376,6 +450,8 @@ t "inside the zone /sys/fs/cgroup is its own cgroup" test_inside
 cleanup
 t "a memory hog is OOM-killed at memory.max (memory.events oom_kill)" test_oom
 cleanup
+t "zone-oci events reports the OOM kill (memory.events) as it happens" test_oom_event
+cleanup
 t "a fork loop is stopped at pids.max (pids.events max)" test_forks
 cleanup
 t "pause/resume -> cgroup.freeze and cgroup.events frozen; delete --force of a paused zone" test_pause
@@ -385,6 +461,10 @@ cleanup
 t "devices: deny all + allow c 1:3 -> /dev/null opens, c 1:11 is refused (EPERM)" test_devices
 cleanup
 t "devices: an allow rule for c 1:11 lets it open" test_devices_allowed
+cleanup
+t "devices: the runtime's own nodes work under the default deny-all" test_default_devices
+cleanup
+t "devices: the rules of a running zone hold after zone-oci update" test_devices_update
 cleanup
 t "zone-oci update rewrites memory.max, pids.max and cpu.max" test_update
 cleanup
@@ -401,6 +481,12 @@ cleanup
 t "refused: a unified key that is a path (../memory.max)" test_bad_unified
 cleanup
 t "refused: hugepageLimits pageSize 3MB" test_bad_hugetlb
+cleanup
+t "refused on cgroup2: cpu.realtimeRuntime/realtimePeriod" test_bad_realtime
+cleanup
+t "refused on cgroup2: blockIO.leafWeight" test_bad_leafweight
+cleanup
+t "refused on cgroup2: network.classID" test_bad_classid
 cleanup
 t "no zone state or cgroup is left" test_nothing_left
 echo "1..$n"
