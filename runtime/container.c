@@ -56,8 +56,8 @@ static int open_store(const struct zone_ctx *ctx, struct zone_store **ret, struc
         return zone_store_open(ctx->root ? ctx->root : ZONE_DEFAULT_ROOT, ret, err);
 }
 
-int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store,
-                     struct zone *z, struct zone_err **err)
+int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store, struct zone *z,
+              struct zone_err **err)
 {
         zone_init(z, ctx);
         *store = NULL;
@@ -196,6 +196,11 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
         }
         if ((r = zone_entry_write_config(z->entry, text, len, err)) < 0)
                 goto fail;
+        /* A "creating" state (pid 0) names the cgroup before it exists: if this process dies
+         * from here on, delete finds the cgroup, and whatever of the zone is in it, through
+         * the state. */
+        if ((r = zone_entry_write_state(z->entry, z->state, err)) < 0)
+                goto fail;
         /* The cgroup exists, with its limits, before any of the zone's processes does. */
         const struct zone_spec_resources *res =
             z->spec->linux.resources.present ? &z->spec->linux.resources : NULL;
@@ -303,7 +308,9 @@ static int destroy_loaded(struct zone *z, struct zone_err **err)
         /* Frozen processes do not die (cgroup v1): thaw first. */
         if (z->cgroup)
                 zone_cgroup_freeze(z->cgroup, false, NULL);
-        if (zone_state_status(z->state) != ZONE_STATUS_STOPPED) {
+        /* A zone whose creator died has pid 0 in its state: its processes, if any, are
+         * found through the cgroup below, never by a pid. */
+        if (z->state->pid > 0 && zone_state_status(z->state) != ZONE_STATUS_STOPPED) {
                 z->backend->kill(z, SIGKILL, true, NULL);
                 z->backend->kill(z, SIGKILL, false, NULL);
                 if (!wait_gone(z->state->pid, z->state->pid_start, 10000))
@@ -384,8 +391,13 @@ int zone_kill(const struct zone_ctx *ctx, const char *id, int sig, bool all, str
         struct zone_store *store;
         struct zone z;
         int r = zone_open(ctx, id, &store, &z, err);
-        if (r >= 0 && zone_state_status(z.state) == ZONE_STATUS_STOPPED)
+        enum zone_status st = r >= 0 ? zone_state_status(z.state) : ZONE_STATUS_STOPPED;
+        if (r >= 0 && st == ZONE_STATUS_STOPPED)
                 r = zone_err_set(err, -ESRCH, "container \"%s\" is not running", id);
+        else if (r >= 0 && st == ZONE_STATUS_CREATING)
+                /* No process to signal: its creator died before the state had one. */
+                r = zone_err_set(err, -ESRCH,
+                                 "container \"%s\" is creating (its creator died): delete it", id);
         else if (r >= 0)
                 r = z.backend->kill(&z, sig, all, err);
         zone_close(&z, store);
@@ -559,7 +571,13 @@ int zone_pids(const struct zone_ctx *ctx, const char *id, pid_t **ret, size_t *r
         struct zone_store *store;
         struct zone z;
         int r = zone_open(ctx, id, &store, &z, err);
-        if (r >= 0)
+        if (r >= 0 && zone_state_status(z.state) == ZONE_STATUS_CREATING) {
+                /* No init pid yet: what of the zone exists is in its cgroup. */
+                *ret = NULL;
+                *ret_n = 0;
+                if (zone_cgroup_open(z.state->cgroup_path, &z.cgroup, NULL) >= 0)
+                        r = zone_cgroup_pids(z.cgroup, ret, ret_n, err);
+        } else if (r >= 0)
                 r = z.backend->pids(&z, ret, ret_n, err);
         zone_close(&z, store);
         return r;

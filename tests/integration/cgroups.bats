@@ -76,3 +76,135 @@ cg_dir() { # cg_dir CONTROLLER
 	assert_stderr_matches "linux.resources.cpu.cpus"
 	[ ! -d "/sys/fs/cgroup/cpuset/zone-test/$U/bad" ] || fail "a cgroup was left after a refused limit"
 }
+
+# ---- create killed midway ----
+
+# The zone's cgroup directories that exist, in any hierarchy.
+zone_cg_dirs() {
+	local path
+	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
+	ls -d /sys/fs/cgroup/*"$path" /sys/fs/cgroup"$path" 2>/dev/null || true
+}
+
+# True when no process is in the zone's cgroup in any hierarchy.
+zone_cg_empty() {
+	local d
+	for d in $(zone_cg_dirs); do
+		# cgroupfs files report size 0: read them.
+		[ -n "$(cat "$d/cgroup.procs")" ] && return 1
+	done
+	return 0
+}
+
+# create_killed_by_strace STRACE_ARGS...: `create` under strace, which SIGKILLs it at the first
+# syscall the arguments pick. (LeakSanitizer cannot run under ptrace.)
+create_killed_by_strace() {
+	echo "$ID" >>"$TMP/ids"
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 timeout -k 5 60 \
+		strace -qq -o "$TMP/strace.out" "$@" "$ZONE_OCI" --root "$STATE" create "$ID" \
+		</dev/null >"$TMP/create.out" 2>&1 || true
+	grep -q 'killed by SIGKILL' "$TMP/strace.out" ||
+		fail "create was not killed where asked: $(cat "$TMP/strace.out" "$TMP/create.out")"
+}
+
+# What a creator killed in create leaves: a zone that state and list report as "creating"
+# with pid 0 and no process of it left running (its init, if it had one, saw its creator's
+# end of the sync channel close and exited). `delete ARGS` then removes every trace of it.
+assert_creating_then_delete() { # assert_creating_then_delete [--force]
+	status_is "$ID" creating || fail "state after the kill: $(zone_oci state "$ID" 2>&1)"
+	[ "$(container_pid "$ID")" = 0 ]
+	zrun list
+	assert_success
+	[[ "$output" =~ $ID\ +0\ +creating ]] || fail "list does not show $ID creating: $output"
+	wait_for zone_cg_empty || fail "processes left in the zone's cgroup: $(cat $(zone_cg_dirs | sed 's|$|/cgroup.procs|'))"
+	zrun kill "$ID" KILL
+	assert_one_line_error
+	zrun delete "$@" "$ID"
+	assert_success
+	zrun state "$ID"
+	assert_one_line_error
+	[ -z "$(zone_cg_dirs)" ] || fail "cgroup left after delete: $(zone_cg_dirs)"
+	[ -z "$(ls -A "$STATE")" ] || fail "state left after delete: $(ls -A "$STATE")"
+}
+
+@test "create killed before the zone's cgroup exists: state says creating, delete cleans up" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	local path p=()
+	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
+	# The first mkdir of the leaf, in whichever hierarchy comes first.
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		p+=(-P "${d%/}$path")
+	done
+	create_killed_by_strace "${p[@]}" -e trace=mkdir -e inject=mkdir:signal=KILL
+	[ -z "$(zone_cg_dirs)" ] || fail "the kill came after a cgroup was made: $(zone_cg_dirs)"
+	assert_creating_then_delete
+}
+
+@test "create killed half-way through making the cgroup: delete removes the part made" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	[ -d /sys/fs/cgroup/memory ] || skip "needs several v1 hierarchies (this host has cgroup v2 only)"
+	create_killed_by_strace -P "$(cg_dir memory)" -e trace=mkdir -e inject=mkdir:signal=KILL
+	[ -n "$(zone_cg_dirs)" ] || fail "no hierarchy got the cgroup before the kill"
+	[ ! -d "$(cg_dir memory)" ] || fail "the memory hierarchy got its cgroup before the kill"
+	assert_creating_then_delete
+}
+
+@test "create killed after the cgroup, before the zone's process exists: delete cleans up" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	create_killed_by_strace -e trace=clone3 -e inject=clone3:signal=KILL
+	[ -d "$(cg_dir pids)" ] || fail "the cgroup was not made before the kill"
+	assert_creating_then_delete --force
+}
+
+@test "create killed once the zone's process is in its cgroup: the process exits, delete cleans up" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	# The first message on the sync channel tells the placed process to go on.
+	create_killed_by_strace -e trace=sendmsg -e inject=sendmsg:signal=KILL:when=1
+	assert_creating_then_delete
+}
+
+@test "a createRuntime hook kills its runtime (kill -9 \$PPID): delete cleans up" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	cat >"$TMP/hook.sh" <<-SH
+		#!/bin/sh
+		echo "\$PPID \$(tr '\\0' ' ' </proc/\$PPID/cmdline)" >"$TMP/hook.parent"
+		kill -9 \$PPID
+	SH
+	chmod 755 "$TMP/hook.sh"
+	cfg '.hooks.createRuntime = [{path: $p}]' --arg p "$TMP/hook.sh"
+	args sleep 1000
+	zrun create "$ID"
+	[ "$status" -eq 137 ] || fail "create was not killed: status $status, $stderr"
+	# The hook's parent is the runtime itself, not a helper process.
+	grep -Eq "^[0-9]+ .*zone-oci.* create $ID $" "$TMP/hook.parent" ||
+		fail "hook's parent: $(cat "$TMP/hook.parent")"
+	assert_creating_then_delete
+}
+
+@test "the runtime killed by its pid while a createRuntime hook sleeps: delete cleans up" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	cat >"$TMP/hook.sh" <<-SH
+		#!/bin/sh
+		echo \$\$ >"$TMP/hook.pid.new" && mv "$TMP/hook.pid.new" "$TMP/hook.pid"
+		exec sleep 1000
+	SH
+	chmod 755 "$TMP/hook.sh"
+	cfg '.hooks.createRuntime = [{path: $p}]' --arg p "$TMP/hook.sh"
+	args sleep 1000
+	echo "$ID" >>"$TMP/ids"
+	"$ZONE_OCI" --root "$STATE" create "$ID" </dev/null >"$TMP/create.out" 2>&1 &
+	rt=$!
+	register_pid "$rt"
+	# Nothing may fail before the kill: teardown would wait for the runtime's lock.
+	local started=1 empty=1
+	wait_for test -s "$TMP/hook.pid" || started=0
+	# While the hook runs, the zone's process exists, in the zone's cgroup.
+	zone_cg_empty || empty=0
+	kill -9 "$rt"
+	wait "$rt" || true
+	[ "$started" = 1 ] || fail "the hook did not start: $(cat "$TMP/create.out")"
+	register_pid "$(cat "$TMP/hook.pid")"
+	kill -9 "$(cat "$TMP/hook.pid")"
+	[ "$empty" = 0 ] || fail "no process in the zone's cgroup while the hook ran"
+	assert_creating_then_delete
+}
