@@ -1,6 +1,7 @@
 /* The "cgroup" mount type: the layout the host has at /sys/fs/cgroup. In a cgroup namespace
  * each hierarchy is mounted fresh (its root is then the container's cgroup); without one, the
- * process's own cgroup of each hierarchy is bound. No cgroup is created here. */
+ * process's own cgroup of each hierarchy is bound. Read-only unless the mount's options say
+ * "rw". No cgroup is created here. */
 #include "light/mounts.h"
 
 #include <errno.h>
@@ -180,10 +181,16 @@ static int mount_v1_hierarchies(int tmpfsfd, const char *dest, const struct ligh
 }
 
 int light_mount_cgroup(int rootfd, const struct zone_spec_mount *m,
-                       const struct light_mount_opts *o, bool cgroupns, bool userns,
+                       const struct light_mount_opts *asked, bool cgroupns, bool userns,
                        struct zone_err **err)
 {
         const char *dest = m->destination;
+        /* Read-only unless the options say "rw": a writable view lets the zone's root raise
+         * its own limits at the top of the tree it sees. */
+        struct light_mount_opts eff = *asked;
+        if (!(asked->clear & MS_RDONLY))
+                eff.set |= MS_RDONLY;
+        const struct light_mount_opts *o = &eff;
         struct statfs sfs;
         if (statfs(HOST_CGROUP_ROOT, &sfs) < 0)
                 return zone_err_sys(err, -errno, "mount cgroup on %s: statfs %s", dest,

@@ -208,3 +208,77 @@ assert_creating_then_delete() { # assert_creating_then_delete [--force]
 	[ "$empty" = 0 ] || fail "no process in the zone's cgroup while the hook ran"
 	assert_creating_then_delete
 }
+
+# ---- the view from inside: cgroup namespace and the cgroup mount ----
+
+# cgroup_mount_options JQ_ARRAY: the options of the config's cgroup mount.
+cgroup_mount_options() {
+	cfg '(.mounts[] | select(.type == "cgroup") | .options) = $o' --argjson o "$1"
+}
+
+@test "a zone with a cgroup namespace sees only its own cgroup, with its limits at the top" {
+	jq -e '.linux.namespaces | any(.type == "cgroup")' "$BUNDLE/config.json" >/dev/null ||
+		fail "the default spec has no cgroup namespace"
+	jq -e '.mounts[] | select(.type == "cgroup" and .destination == "/sys/fs/cgroup")' \
+		"$BUNDLE/config.json" >/dev/null || fail "the default spec has no cgroup mount"
+	cfg '.linux.resources = {"memory":{"limit":67108864},"pids":{"limit":64}}'
+	# A sibling zone under the same parent, running: it must not show in the view.
+	new_bundle "$TMP/sibling"
+	CFG_BUNDLE=$TMP/sibling args sleep 1000
+	zrun run --detach --bundle "$TMP/sibling" "$ID-sibling"
+	assert_success
+	sib=/zone-test/$U/sibling
+	if [ -d /sys/fs/cgroup/memory ]; then
+		mem=/sys/fs/cgroup/memory/memory.limit_in_bytes pids=/sys/fs/cgroup/pids/pids.max
+		[ -d "/sys/fs/cgroup/memory$sib" ] || fail "the sibling has no cgroup on the host"
+	else
+		mem=/sys/fs/cgroup/memory.max pids=/sys/fs/cgroup/pids.max
+		[ -d "/sys/fs/cgroup$sib" ] || fail "the sibling has no cgroup on the host"
+	fi
+	args sh -c "cat /proc/self/cgroup; echo mem=\$(cat $mem); echo pids=\$(cat $pids)
+		echo dirs=\$(find /sys/fs/cgroup/ -mindepth 2 -type d | wc -l)"
+	zrun run "$ID"
+	assert_success
+	# Every hierarchy's path is the namespace's root: the zone's own cgroup.
+	while read -r line; do
+		[[ "$line" =~ ^[0-9]+:[^:]*:/$ ]] || fail "/proc/self/cgroup in the zone: $line"
+	done < <(grep -v '^mem=\|^pids=\|^dirs=' <<<"$output")
+	grep -qx 'mem=67108864' <<<"$output" || fail "memory limit at the top of the view: $output"
+	grep -qx 'pids=64' <<<"$output" || fail "pids limit at the top of the view: $output"
+	# The zone's cgroup has no children, so nothing below the hierarchies' tops.
+	grep -qx 'dirs=0' <<<"$output" || fail "cgroups below the zone's own are visible: $output"
+	zrun delete --force "$ID-sibling"
+	assert_success
+}
+
+@test "the cgroup mount is read-only by default and writable when its options say rw" {
+	cfg '.linux.resources = {"pids":{"limit":64}}'
+	if [ -d /sys/fs/cgroup/pids ]; then
+		inside=/sys/fs/cgroup/pids/pids.max host=$(cg_dir pids)/pids.max
+	else
+		inside=/sys/fs/cgroup/pids.max host=$(cg_dir pids)/pids.max
+	fi
+	args sh -c "if echo 100 > $inside; then echo wrote; else echo refused; fi
+		grep ' /sys/fs/cgroup ' /proc/self/mountinfo"
+	# The default spec's options ("ro" among them).
+	zrun run "$ID"
+	assert_success
+	assert_line refused
+	assert_line --partial ' /sys/fs/cgroup ro,'
+	# Neither "ro" nor "rw": read-only all the same.
+	if ! is_foreign_runtime; then
+		cgroup_mount_options '["nosuid","noexec","nodev"]'
+		zrun run "$ID"
+		assert_success
+		assert_line refused
+		assert_line --partial ' /sys/fs/cgroup ro,'
+	fi
+	# "rw": the zone may write its own cgroup's files, and the host sees it.
+	cgroup_mount_options '["nosuid","noexec","nodev","rw"]'
+	args sh -c "echo 100 > $inside && sleep 1000"
+	zrun run --detach "$ID"
+	assert_success
+	wait_for grep -qx 100 "$host" || fail "the write from inside did not reach $host: $(cat "$host")"
+	zrun delete --force "$ID"
+	assert_success
+}
