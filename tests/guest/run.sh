@@ -157,6 +157,13 @@ elif ! tr -d '\r' <"$console" | grep -qx "$end_marker"; then
 	sed 's/^/#   qemu: /' "$guest/qemu.log" >&2
 	fail=1
 fi
+results=$(tr -d '\r' <"$console" | grep -cE '^(not )?ok [0-9]+ ')
+plan=$(tr -d '\r' <"$console" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | tail -n 1)
+if [ "$fail" = 0 ] && [ "${plan:-0}" != "$results" ]; then
+	# v2.sh stopped part-way (its plan comes last).
+	echo "# guest: $results results for a plan of ${plan:-none}" >&2
+	fail=1
+fi
+[ "$results" -gt 0 ] || fail=1
 tr -d '\r' <"$console" | grep -q '^not ok [0-9]' && fail=1
-tr -d '\r' <"$console" | grep -q '^ok [0-9]' || fail=1
 exit "$fail"
