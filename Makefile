@@ -24,7 +24,7 @@ ASAN_OCI := $(OCI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
 
 .PHONY: all asan unit deps check check-unit check-integration demo bench install clean format help
-.PHONY: fuzz fuzz-build check-fuzz
+.PHONY: fuzz fuzz-build check-fuzz check-guest
 all: $(BUILD)/zone-oci
 
 help:
@@ -124,6 +124,10 @@ check-unit: unit
 
 check-integration: all asan
 	tests/run-all.sh --integration-only $(BUILD)
+
+# The pure cgroup v2 path in a QEMU TCG guest (also part of check-integration).
+check-guest: all
+	tests/guest/run.sh $(BUILD)
 
 demo: deps
 	$(MAKE) all

@@ -88,6 +88,25 @@ if [ "$run_integration" = 1 ]; then
 	fi
 fi
 
+if [ "$run_integration" = 1 ]; then
+	# The pure cgroup v2 path, in a TCG guest booted with cgroup_no_v1=all (tests/guest).
+	echo "== guest: tests/guest/run.sh $build"
+	tap=$(mktemp)
+	tests/guest/run.sh "$build" </dev/null 2>&1 | tee "$tap"
+	guest_rc=${PIPESTATUS[0]}
+	s=$(grep -ciE '^ok [0-9]+ .*# skip' "$tap")
+	p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -civE '# skip')
+	f=$(grep -cE '^not ok [0-9]+ ' "$tap")
+	rm -f "$tap"
+	if [ "$guest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "== guest: tests/guest/run.sh exited with status $guest_rc without reporting a failed test"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+fi
+
 if [ "$run_fuzz" = 1 ]; then
 	# Fuzz targets are built by `make fuzz-build` (clang with libFuzzer).
 	shopt -s nullglob
