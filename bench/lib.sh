@@ -43,6 +43,15 @@ bench_config() {
 	mv "$bundle/config.new" "$bundle/config.json"
 }
 
+# bench_order I: the runtimes for iteration I, rotated by I, so each runs first, second and
+# third equally often and drift in the machine's load hits all alike.
+bench_order() {
+	local k=${#runtimes[@]} j
+	for ((j = 0; j < k; j++)); do
+		echo "${runtimes[$(((j + $1) % k))]}"
+	done
+}
+
 bench_cmd() { # bench_cmd RUNTIME STATE ID
 	case "$1" in
 	zone-oci) echo "$zone" --root "$2" run --bundle "$bundle" "$3" ;;
@@ -51,7 +60,7 @@ bench_cmd() { # bench_cmd RUNTIME STATE ID
 	esac
 }
 
-bench_del() { # bench_del RUNTIME STATE ID: `run` removes the container; this catches a failure.
+bench_del() { # bench_del RUNTIME STATE ID: `run` removes the container; this cleans up after a failure.
 	case "$1" in
 	zone-oci) "$zone" --root "$2" delete --force "$3" ;;
 	crun) crun --root "$2" delete --force "$3" ;;
@@ -60,13 +69,17 @@ bench_del() { # bench_del RUNTIME STATE ID: `run` removes the container; this ca
 }
 
 # bench_measure PHASE RUNTIME STATE ID: one timed run, appended to $work/PHASE-RUNTIME.dat.
+# Each run starts after a pause (BENCH_GAP_MS, default 50): the first cgroup migration of a run
+# waits for an RCU grace period (5-15 ms here) unless another migration happened a moment
+# before, so back-to-back runs would time whichever runtime follows a quick one as cheaper.
 bench_measure() {
 	local res st
+	sleep "$(awk -v ms="${BENCH_GAP_MS:-50}" 'BEGIN { printf "%.3f", ms / 1000 }')"
 	# shellcheck disable=SC2046
 	res=$("$harness" $(bench_cmd "$2" "$3" "$4") 2>&1 >/dev/null | tail -1)
-	bench_del "$2" "$3" "$4"
 	st=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<<"$res")
 	if [ "$st" != 0 ]; then
+		bench_del "$2" "$3" "$4"
 		failures=$((failures + 1))
 		[ "$failures" -le 3 ] && echo "bench: $2 ($1) run failed: $res" >&2
 		return 0
@@ -80,19 +93,25 @@ bench_pct() { # bench_pct FILE COLUMN PERCENTILE
 		END { i = int(NR * p / 100 + 0.999999); if (i < 1) i = 1; print v[i] }'
 }
 
-# bench_table PHASE TITLE: medians, p90 and peak RSS per runtime, and the ratio to crun.
+# bench_table PHASE TITLE: medians, p90 and peak RSS per runtime, and the ratios of the
+# medians to crun's and runc's.
 bench_table() {
-	local phase=$1 rt f runs med p90 rss ratio crun_med
+	local phase=$1 rt f runs med p90 rss crun_med runc_med
 	crun_med=$(bench_pct "$work/$phase-crun.dat" 1 50)
-	printf '\n%s\n%-10s %6s %10s %10s %16s %12s\n' "$2" runtime runs "median ms" "p90 ms" \
-		"median RSS KiB" "vs crun"
+	runc_med=$(bench_pct "$work/$phase-runc.dat" 1 50)
+	printf '\n%s\n%-10s %6s %10s %10s %16s %9s %9s\n' "$2" runtime runs "median ms" "p90 ms" \
+		"median RSS KiB" "vs crun" "vs runc"
 	for rt in "${runtimes[@]}"; do
 		f=$work/$phase-$rt.dat
 		runs=$([ -f "$f" ] && wc -l <"$f" || echo 0)
 		med=$(bench_pct "$f" 1 50)
 		p90=$(bench_pct "$f" 1 90)
 		rss=$(bench_pct "$f" 2 50)
-		ratio=$(awk -v a="$med" -v b="$crun_med" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2fx", a / b }')
-		printf '%-10s %6s %10s %10s %16s %12s\n' "$rt" "$runs" "$med" "$p90" "$rss" "$ratio"
+		printf '%-10s %6s %10s %10s %16s %9s %9s\n' "$rt" "$runs" "$med" "$p90" "$rss" \
+			"$(bench_ratio "$med" "$crun_med")" "$(bench_ratio "$med" "$runc_med")"
 	done
+}
+
+bench_ratio() { # bench_ratio A B: A / B as "0.93x", or "-" when either is missing
+	awk -v a="$1" -v b="$2" 'BEGIN { if (a == "nan" || b == "nan" || b == 0) print "-"; else printf "%.2fx", a / b }'
 }
