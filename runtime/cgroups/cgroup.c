@@ -15,6 +15,7 @@
  * eBPF device control, which would be done directly anyway. */
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -330,6 +331,109 @@ static int cgroup_new(const char *path, struct zone_cgroup **ret, struct zone_er
         return 0;
 }
 
+/* ---- the processes of a cgroup tree ---- */
+
+static int read_pids(const char *dir, pid_t **ret, size_t *n)
+{
+        _cleanup_free_ char *text = NULL;
+        int r = cgroup_read(dir, "cgroup.procs", &text);
+        if (r < 0)
+                return r;
+        pid_t *pids = NULL;
+        size_t count = 0;
+        for (char *s = text; *s;) {
+                char *e;
+                errno = 0;
+                long v = strtol(s, &e, 10);
+                if (e == s || errno || v <= 0) {
+                        free(pids);
+                        return -EBADMSG;
+                }
+                pid_t *np = realloc(pids, (count + 1) * sizeof(*np));
+                if (!np) {
+                        free(pids);
+                        return -ENOMEM;
+                }
+                pids = np;
+                pids[count++] = (pid_t)v;
+                s = e;
+                while (*s == '\n')
+                        s++;
+        }
+        *ret = pids;
+        *n = count;
+        return 0;
+}
+
+/* A zone may make cgroups of its own below its cgroup (through a writable cgroup mount):
+ * they are part of the zone, this deep at most. */
+#define CGROUP_MAX_DEPTH 32
+
+/* Appends the pids of dir and every cgroup below it to *pids. */
+static int read_tree_pids(const char *dir, unsigned depth, pid_t **pids, size_t *n)
+{
+        _cleanup_free_ pid_t *own = NULL;
+        size_t n_own = 0;
+        int r = read_pids(dir, &own, &n_own);
+        if (r < 0)
+                return r;
+        if (n_own) {
+                pid_t *np = realloc(*pids, (*n + n_own) * sizeof(*np));
+                if (!np)
+                        return -ENOMEM;
+                memcpy(np + *n, own, n_own * sizeof(*np));
+                *pids = np;
+                *n += n_own;
+        }
+        if (depth >= CGROUP_MAX_DEPTH)
+                return 0;
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        r = 0;
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *sub = NULL;
+                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = read_tree_pids(sub, depth + 1, pids, n);
+                if (r == -ENOENT) /* removed meanwhile */
+                        r = 0;
+        }
+        closedir(d);
+        return r;
+}
+
+/* Removes every cgroup below dir, deepest first (dir itself stays). */
+static int remove_subtree(const char *dir, unsigned depth)
+{
+        if (depth >= CGROUP_MAX_DEPTH)
+                return -ELOOP;
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : -errno;
+        struct dirent *de;
+        int r = 0;
+        while (r == 0 && (de = readdir(d))) {
+                if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+                        continue;
+                _cleanup_free_ char *sub = NULL;
+                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = remove_subtree(sub, depth + 1);
+                if (r == 0 && rmdir(sub) < 0 && errno != ENOENT)
+                        r = -errno;
+        }
+        closedir(d);
+        return r;
+}
+
 /* ---- removal ---- */
 
 /* The directory `up` levels above d->dir (0: the leaf). */
@@ -353,6 +457,10 @@ static int remove_created(struct zone_cgroup *cg, struct zone_err **err)
                         _cleanup_free_ char *p = dir_level(d, up);
                         if (!p)
                                 return zone_err_sys(err, -ENOMEM, "remove cgroup %s", cg->path);
+                        /* The zone's own sub-cgroups go first (a failure shows as the
+                         * rmdir's ENOTEMPTY below). */
+                        if (up == 0)
+                                remove_subtree(p, 0);
                         int r = 0;
                         /* EBUSY right after the last process left: the kernel is still
                          * releasing it. */
@@ -492,8 +600,8 @@ int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
                  * its parent's, as at creation, and try again. */
                 if (r == -ENOSPC && !d->v2 && cgroup_has_controller(d->controllers, "cpuset")) {
                         if ((r = cgroup_v1_cpuset_inherit(d->dir, err)) < 0)
-                                return zone_err_wrap(
-                                    err, "move process %d into cgroup %s: ", (int)pid, cg->path);
+                                return zone_err_wrap(err, "move process %d into cgroup %s",
+                                                     (int)pid, cg->path);
                         zone_err_free(first);
                         first = NULL;
                         r = cgroup_write(d->dir, "cgroup.procs", buf, &first);
@@ -505,38 +613,6 @@ int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
         return 0;
 }
 
-static int read_pids(const char *dir, pid_t **ret, size_t *n)
-{
-        _cleanup_free_ char *text = NULL;
-        int r = cgroup_read(dir, "cgroup.procs", &text);
-        if (r < 0)
-                return r;
-        pid_t *pids = NULL;
-        size_t count = 0;
-        for (char *s = text; *s;) {
-                char *e;
-                errno = 0;
-                long v = strtol(s, &e, 10);
-                if (e == s || errno || v <= 0) {
-                        free(pids);
-                        return -EBADMSG;
-                }
-                pid_t *np = realloc(pids, (count + 1) * sizeof(*np));
-                if (!np) {
-                        free(pids);
-                        return -ENOMEM;
-                }
-                pids = np;
-                pids[count++] = (pid_t)v;
-                s = e;
-                while (*s == '\n')
-                        s++;
-        }
-        *ret = pids;
-        *n = count;
-        return 0;
-}
-
 int zone_cgroup_pids(struct zone_cgroup *cg, pid_t **ret, size_t *n, struct zone_err **err)
 {
         struct zone_cgroup_dir *d = cgroup_v1_dir(cg, "pids");
@@ -545,9 +621,15 @@ int zone_cgroup_pids(struct zone_cgroup *cg, pid_t **ret, size_t *n, struct zone
         if (!d)
                 return zone_err_set(err, -ENOENT, "list processes of cgroup %s: no hierarchy",
                                     cg->path);
-        int r = read_pids(d->dir, ret, n);
-        if (r < 0)
-                return zone_err_sys(err, r, "read %s/cgroup.procs", d->dir);
+        *ret = NULL;
+        *n = 0;
+        int r = read_tree_pids(d->dir, 0, ret, n);
+        if (r < 0) {
+                free(*ret);
+                *ret = NULL;
+                *n = 0;
+                return zone_err_sys(err, r, "list processes of cgroup %s", d->dir);
+        }
         return 0;
 }
 
@@ -638,11 +720,11 @@ static int kill_all(struct zone_cgroup *cg, struct zone_err **err)
                 for (size_t k = 0; k < cg->n_dirs; k++) {
                         _cleanup_free_ pid_t *pids = NULL;
                         size_t n = 0;
-                        int r = read_pids(cg->dirs[k].dir, &pids, &n);
+                        int r = read_tree_pids(cg->dirs[k].dir, 0, &pids, &n);
                         if (r == -ENOENT)
                                 continue;
                         if (r < 0)
-                                return zone_err_sys(err, r, "read %s/cgroup.procs",
+                                return zone_err_sys(err, r, "list processes of cgroup %s",
                                                     cg->dirs[k].dir);
                         for (size_t j = 0; j < n; j++)
                                 if (kill(pids[j], SIGKILL) < 0 && errno != ESRCH)
@@ -671,7 +753,7 @@ int zone_cgroup_destroy(struct zone_cgroup *cg, struct zone_err **err)
                 if (cgroup_read(fz->dir, "freezer.state", &state) == 0 && strcmp(state, "THAWED")) {
                         int r = zone_cgroup_freeze(cg, false, err);
                         if (r < 0)
-                                return zone_err_wrap(err, "destroy cgroup %s: ", cg->path);
+                                return zone_err_wrap(err, "destroy cgroup %s", cg->path);
                 }
         }
         int r = kill_all(cg, err);
