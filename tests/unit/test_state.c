@@ -562,6 +562,38 @@ static void test_status(void **ts)
         assert_string_equal(zone_status_name(ZONE_STATUS_STOPPED), "stopped");
 }
 
+/* What create writes before it makes anything else (pid 0, the cgroup path) is what a creator
+ * killed half-way leaves: it reads back as "creating" with the cgroup path delete needs. */
+static void test_creating_state(void **ts)
+{
+        struct fixture *f = *ts;
+        struct zone_err *err = NULL;
+        struct zone_entry *e = NULL;
+        assert_int_equal(zone_entry_create(f->store, "half", &e, &err), 0);
+        struct zone_state *st = make_state("half", 0, 0, false);
+        st->cgroup_path = strdup("/zone-test/half");
+        assert_int_equal(zone_entry_write_state(e, st, &err), 0);
+        zone_state_free(st);
+        zone_entry_close(e);
+
+        assert_int_equal(zone_entry_open(f->store, "half", &e, &err), 0);
+        st = NULL;
+        assert_int_equal(zone_entry_read_state(e, &st, &err), 0);
+        assert_null(err);
+        assert_int_equal(st->pid, 0);
+        assert_string_equal(st->cgroup_path, "/zone-test/half");
+        assert_int_equal(zone_state_status(st), ZONE_STATUS_CREATING);
+        char *json = NULL;
+        assert_int_equal(zone_state_oci_json(st, zone_state_status(st), NULL, false, &json, &err),
+                         0);
+        assert_non_null(strstr(json, "\"status\":\"creating\""));
+        assert_non_null(strstr(json, "\"pid\":0"));
+        free(json);
+        zone_state_free(st);
+        assert_int_equal(zone_entry_remove(e, &err), 0);
+        assert_null(err);
+}
+
 static const char *jstr(yajl_val v, const char *k1, const char *k2)
 {
         const char *p[] = {k1, k2, NULL};
@@ -640,6 +672,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_state_atomic, setup, teardown),
             cmocka_unit_test_setup_teardown(test_state_locked_race, setup, teardown),
             cmocka_unit_test(test_status),
+            cmocka_unit_test_setup_teardown(test_creating_state, setup, teardown),
             cmocka_unit_test(test_oci_json),
             cmocka_unit_test(test_now_rfc3339),
         };
