@@ -109,14 +109,23 @@ create_killed_by_strace() {
 
 # What a creator killed in create leaves: a zone that state and list report as "creating"
 # with pid 0 and no process of it left running (its init, if it had one, saw its creator's
-# end of the sync channel close and exited). `delete ARGS` then removes every trace of it.
-assert_creating_then_delete() { # assert_creating_then_delete [--force]
+# end of the sync channel close and exited) -- unless the kill came after the init reported
+# itself created (--waiting): it then waits for a start, in the zone's cgroup. `delete ARGS`
+# then removes every trace of it.
+assert_creating_then_delete() { # assert_creating_then_delete [--waiting] [--force]
+	local waiting=
+	[ "${1:-}" = --waiting ] && waiting=1 && shift
 	status_is "$ID" creating || fail "state after the kill: $(zone_oci state "$ID" 2>&1)"
 	[ "$(container_pid "$ID")" = 0 ]
 	zrun list
 	assert_success
 	[[ "$output" =~ $ID\ +0\ +creating ]] || fail "list does not show $ID creating: $output"
-	wait_for zone_cg_empty || fail "processes left in the zone's cgroup: $(cat $(zone_cg_dirs | sed 's|$|/cgroup.procs|'))"
+	if [ -n "$waiting" ]; then
+		! zone_cg_empty || fail "the created zone's process is not in its cgroup"
+	else
+		wait_for zone_cg_empty ||
+			fail "processes left in the zone's cgroup: $(cat $(zone_cg_dirs | sed 's|$|/cgroup.procs|'))"
+	fi
 	zrun kill "$ID" KILL
 	assert_one_line_error
 	zrun delete "$@" "$ID"
@@ -161,6 +170,16 @@ assert_creating_then_delete() { # assert_creating_then_delete [--force]
 	# The first message on the sync channel tells the placed process to go on.
 	create_killed_by_strace -e trace=sendmsg -e inject=sendmsg:signal=KILL:when=1
 	assert_creating_then_delete
+}
+
+@test "create killed as it writes the created state: delete kills the waiting process" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	args sleep 1000
+	# The renames of config.json, the creating state, then the created state.
+	create_killed_by_strace -e trace=rename,renameat,renameat2 \
+		-e inject=rename,renameat,renameat2:signal=KILL:when=3
+	grep -q 'state.json' "$TMP/strace.out" || fail "killed elsewhere: $(cat "$TMP/strace.out")"
+	assert_creating_then_delete --waiting
 }
 
 @test "a createRuntime hook kills its runtime (kill -9 \$PPID): delete cleans up" {
