@@ -538,8 +538,8 @@ int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
                 r = cgroup_v1_apply(cg, res, false, err);
         if (r == 0)
                 r = cgroup_v2_apply(cg, res && res->present ? res : NULL, false, err);
-        if (r == 0 && res && res->present)
-                r = cgroup_devices_apply(cg, res, false, err);
+        if (r == 0)
+                r = cgroup_devices_apply(cg, res && res->present ? res : NULL, false, err);
         if (r < 0) {
                 _cleanup_err_ struct zone_err *ignored = NULL;
                 remove_created(cg, &ignored);

@@ -171,7 +171,7 @@ int cgroup_dev_v1_write(const char *dir, const struct cgroup_dev_policy *p, stru
                 }
         }
         if (r < 0)
-                return zone_err_wrap(err, "linux.resources.devices: ");
+                return zone_err_wrap(err, "linux.resources.devices");
         return 0;
 }
 
@@ -419,12 +419,16 @@ static void policy_cleanup(struct cgroup_dev_policy *p)
 int cgroup_devices_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res, bool update,
                          struct zone_err **err)
 {
-        (void)update; /* both paths replace whatever was there; see each for what a live zone
-                         sees meanwhile */
-        if (!res || res->n_devices == 0)
+        /* Both paths replace whatever was there; see each for what a live zone sees meanwhile.
+         * A new zone without rules still gets only the runtime's own devices, as in runc: a
+         * zone that may mknod must not reach the host's disks. An update that names no rules
+         * leaves them as they are. */
+        bool no_rules = !res || res->n_devices == 0;
+        if (update && no_rules)
                 return 0;
         _cleanup_(policy_cleanup) struct cgroup_dev_policy pol = {0};
-        int r = cgroup_dev_policy_build(res->devices, res->n_devices, &pol, err);
+        int r = cgroup_dev_policy_build(no_rules ? NULL : res->devices,
+                                        no_rules ? 0 : res->n_devices, &pol, err);
         if (r < 0)
                 return r;
         /* As runc on hybrid hosts: a v1 devices hierarchy, when there is one, is the one. */
@@ -432,6 +436,8 @@ int cgroup_devices_apply(struct zone_cgroup *cg, const struct zone_spec_resource
         if (d)
                 return cgroup_dev_v1_write(d->dir, &pol, err);
         d = cgroup_v2_dir(cg);
+        if (!d && no_rules)
+                return 0; /* no device control on this host, and none asked for */
         if (!d)
                 return zone_err_set(err, -EOPNOTSUPP,
                                     "linux.resources.devices: cgroup %s: the host has neither a "
@@ -442,6 +448,6 @@ int cgroup_devices_apply(struct zone_cgroup *cg, const struct zone_spec_resource
                 return zone_err_sys(err, -errno, "open %s", d->dir);
         r = cgroup_dev_bpf_install(fd, d->dir, &pol, err);
         if (r < 0)
-                return zone_err_wrap(err, "linux.resources.devices: ");
+                return zone_err_wrap(err, "linux.resources.devices");
         return 0;
 }

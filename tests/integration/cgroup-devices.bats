@@ -100,7 +100,7 @@ add_fuse_and_loop_control() {
 	refute_line fuse-opened
 }
 
-@test "no device rules: nothing is restricted" {
+@test "no device rules: the zone gets the runtime's own devices only, as with deny-all" {
 	need_v1_devices
 	cfg 'del(.linux.resources.devices)'
 	args sleep 30
@@ -108,7 +108,9 @@ add_fuse_and_loop_control() {
 	assert_success
 	run cat "$(devices_dir)/devices.list"
 	assert_success
-	assert_output "a *:* rwm"
+	refute_line "a *:* rwm"
+	assert_line "c 1:3 rwm"
+	assert_line "c 136:* rwm"
 }
 
 # Nothing of the zone may remain after a refused config: no cgroup in any hierarchy.

@@ -450,8 +450,8 @@ static char *read_back(const char *dir, const char *name)
         return text;
 }
 
-/* The entry point: no rules, nothing; cgroup2 alone, the program; a v1 devices hierarchy
- * besides, the v1 lists and no program. */
+/* The entry point: no rules, the runtime's devices only; cgroup2 alone, the program; a v1 devices
+ * hierarchy besides, the v1 lists and no program. */
 static void test_apply_picks_hierarchy(void **state)
 {
         struct v2_fixture *f = *state;
@@ -469,8 +469,13 @@ static void test_apply_picks_hierarchy(void **state)
         struct zone_spec_resources res = {.present = true};
         _cleanup_err_ struct zone_err *err = NULL;
 
-        assert_int_equal(cgroup_devices_apply(&cg, &res, false, &err), 0);
+        /* An update without rules leaves the devices alone; a new zone without rules gets
+         * the runtime's devices only. */
+        assert_int_equal(cgroup_devices_apply(&cg, &res, true, &err), 0);
         assert_int_equal(attached_programs(f->fd), 0);
+        assert_int_equal(cgroup_devices_apply(&cg, NULL, false, &err), 0);
+        assert_int_equal(attached_programs(f->fd), 1);
+        assert_int_equal(probe_node(f, 10, 237), 0);
 
         res.devices = rules;
         res.n_devices = 1;
