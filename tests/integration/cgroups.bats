@@ -122,6 +122,10 @@ assert_creating_then_delete() { # assert_creating_then_delete [--waiting] [--for
 	[[ "$output" =~ $ID\ +0\ +creating ]] || fail "list does not show $ID creating: $output"
 	if [ -n "$waiting" ]; then
 		! zone_cg_empty || fail "the created zone's process is not in its cgroup"
+		# ps finds it through the cgroup: the state has no pid for it.
+		zrun ps --format json "$ID"
+		assert_success
+		[ "$(jq length <<<"$output")" -ge 1 ] || fail "ps of the creating zone: $output"
 	else
 		wait_for zone_cg_empty ||
 			fail "processes left in the zone's cgroup: $(cat $(zone_cg_dirs | sed 's|$|/cgroup.procs|'))"
