@@ -426,6 +426,83 @@ static void test_bad_values_leave_nothing(void **ts)
                    "(microseconds)");
 }
 
+/* v1 update: memsw stays >= the limit at every write, growing or shrinking, and
+ * checkBeforeUpdate compares with the usage. */
+static void test_v1_memory_update(void **ts)
+{
+        struct fixture *f = *ts;
+        char p[160];
+        snprintf(p, sizeof(p), "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes");
+        if (!have_v1("memory") || access(p, F_OK) < 0) {
+                skip(); /* needs a v1 memory hierarchy with swap accounting */
+                return;
+        }
+        struct zone_spec_resources res;
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.memory.has_limit = res.memory.has_swap = true;
+        res.memory.limit = 64 << 20;
+        res.memory.swap = 128 << 20;
+        struct zone_err *err = NULL;
+        struct zone_cgroup *cg = NULL;
+        if (zone_cgroup_create(f->path, &res, &cg, &err) < 0)
+                fail_msg("create: %s", err->msg);
+        res.memory.limit = 256 << 20;
+        res.memory.swap = 512 << 20;
+        if (zone_cgroup_update(cg, &res, &err) < 0)
+                fail_msg("grow: %s", err->msg);
+        assert_string_equal(read_cg("memory", f->path, "memory.limit_in_bytes"), "268435456");
+        assert_string_equal(read_cg("memory", f->path, "memory.memsw.limit_in_bytes"), "536870912");
+        res.memory.limit = 32 << 20;
+        res.memory.swap = 48 << 20;
+        if (zone_cgroup_update(cg, &res, &err) < 0)
+                fail_msg("shrink: %s", err->msg);
+        assert_string_equal(read_cg("memory", f->path, "memory.limit_in_bytes"), "33554432");
+        assert_string_equal(read_cg("memory", f->path, "memory.memsw.limit_in_bytes"), "50331648");
+
+        /* A child that holds 8 MiB, touched once it is in the cgroup (v1 does not move
+         * charges along): a 4 MiB limit is refused when checkBeforeUpdate is set. */
+        int go[2];
+        assert_int_equal(pipe(go), 0);
+        f->child = fork();
+        assert_true(f->child >= 0);
+        if (f->child == 0) {
+                prctl(PR_SET_PDEATHSIG, SIGKILL);
+                char c;
+                close(go[1]);
+                if (read(go[0], &c, 1) != 1)
+                        _exit(1);
+                char *m = malloc(8 << 20);
+                if (m)
+                        memset(m, 1, 8 << 20);
+                for (;;)
+                        pause();
+        }
+        close(go[0]);
+        assert_int_equal(zone_cgroup_enter(cg, f->child, &err), 0);
+        assert_int_equal(write(go[1], "x", 1), 1);
+        close(go[1]);
+        memset(&res, 0, sizeof(res));
+        res.present = true;
+        res.memory.has_limit = true;
+        res.memory.limit = 4 << 20;
+        res.memory.has_check_before_update = res.memory.check_before_update = true;
+        for (int i = 0; i < 200 && strtoull(read_cg("memory", f->path, "memory.usage_in_bytes"),
+                                            NULL, 10) < (8 << 20);
+             i++)
+                usleep(10000);
+        assert_int_equal(zone_cgroup_update(cg, &res, &err), -EBUSY);
+        assert_non_null(strstr(err->msg, "linux.resources.memory.limit \"4194304\": below the "
+                                         "zone's current memory usage ("));
+        zone_err_free(err);
+        err = NULL;
+        assert_string_equal(read_cg("memory", f->path, "memory.limit_in_bytes"), "33554432");
+        assert_int_equal(zone_cgroup_destroy(cg, &err), 0);
+        assert_int_equal(waitpid(f->child, NULL, 0), f->child);
+        f->child = 0;
+        zone_cgroup_free(cg);
+}
+
 static void test_open_and_existing(void **ts)
 {
         struct fixture *f = *ts;
@@ -987,6 +1064,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_lifecycle, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_values_leave_nothing, setup, teardown),
             cmocka_unit_test_setup_teardown(test_open_and_existing, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_v1_memory_update, setup, teardown),
             cmocka_unit_test_setup_teardown(test_enter_empty_cpuset, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
