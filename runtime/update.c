@@ -10,6 +10,7 @@
 
 #include "backend.h"
 #include "cgroups/cgroup.h"
+#include "cgroups/cgroup_validate.h"
 #include "util.h"
 
 /* The fields one at a time, in the order they are applied: the cpuset first since the kernel
@@ -405,23 +406,6 @@ static int step_take(struct zone_spec_resources *dst, const struct zone_spec_res
 
 #define FIELD "linux.resources."
 
-static int check_memory_value(const char *name, bool has, int64_t v, struct zone_err **err)
-{
-        if (has && v < -1)
-                return zone_err_set(err, -EINVAL,
-                                    FIELD "%s \"%" PRId64 "\": must be -1 (unlimited) or positive",
-                                    name, v);
-        return 0;
-}
-
-static int check_weight(const char *name, bool has, uint16_t v, struct zone_err **err)
-{
-        if (has && v != 0 && (v < 10 || v > 1000))
-                return zone_err_set(err, -EINVAL, FIELD "%s \"%u\": must be between 10 and 1000",
-                                    name, (unsigned)v);
-        return 0;
-}
-
 /* "0-3,5": what cpuset.cpus and cpuset.mems take; which numbers exist is the kernel's word. */
 static int check_cpu_list(const char *name, const char *s, struct zone_err **err)
 {
@@ -431,20 +415,17 @@ static int check_cpu_list(const char *name, const char *s, struct zone_err **err
         return 0;
 }
 
+/* The value checks every config gets (cgroup_validate), and those only an update needs: what
+ * cannot change, and swap against the limit as both will be after it. */
 static int check(const struct zone_spec_resources *r, const struct zone_spec_resources *old,
                  struct zone_err **err)
 {
-        int ret;
+        int ret = cgroup_validate(r, err);
+        if (ret < 0)
+                return ret;
         if (r->memory.has_use_hierarchy)
                 return zone_err_set(err, -EINVAL,
                                     FIELD "memory.useHierarchy: cannot be changed by update");
-        if ((ret = check_memory_value("memory.limit", r->memory.has_limit, r->memory.limit, err)) <
-                0 ||
-            (ret = check_memory_value("memory.reservation", r->memory.has_reservation,
-                                      r->memory.reservation, err)) < 0 ||
-            (ret = check_memory_value("memory.swap", r->memory.has_swap, r->memory.swap, err)) < 0)
-                return ret;
-        /* memory+swap can never be below memory alone (both as they will be after this). */
         int64_t limit = r->memory.has_limit     ? r->memory.limit
                         : old->memory.has_limit ? old->memory.limit
                                                 : -1;
@@ -458,55 +439,9 @@ static int check(const struct zone_spec_resources *r, const struct zone_spec_res
                                           "\": must be at least memory.limit (%" PRId64
                                           "), it counts memory and swap together",
                                     swap, limit);
-        if (r->memory.has_swappiness && r->memory.swappiness > 100)
-                return zone_err_set(err, -EINVAL,
-                                    FIELD "memory.swappiness \"%" PRIu64
-                                          "\": must be between 0 and 100",
-                                    r->memory.swappiness);
-        if (r->cpu.has_shares && r->cpu.shares && (r->cpu.shares < 2 || r->cpu.shares > 262144))
-                return zone_err_set(
-                    err, -EINVAL, FIELD "cpu.shares \"%" PRIu64 "\": must be between 2 and 262144",
-                    r->cpu.shares);
-        if (r->cpu.has_period && r->cpu.period && (r->cpu.period < 1000 || r->cpu.period > 1000000))
-                return zone_err_set(err, -EINVAL,
-                                    FIELD "cpu.period \"%" PRIu64
-                                          "\": must be between 1000 and 1000000 (microseconds)",
-                                    r->cpu.period);
-        if (r->cpu.has_quota && (r->cpu.quota < -1 || (r->cpu.quota > 0 && r->cpu.quota < 1000)))
-                return zone_err_set(err, -EINVAL,
-                                    FIELD "cpu.quota \"%" PRId64
-                                          "\": must be -1 (unlimited) or at least 1000 "
-                                          "(microseconds)",
-                                    r->cpu.quota);
-        if (r->cpu.has_realtime_runtime && r->cpu.realtime_runtime < -1)
-                return zone_err_set(err, -EINVAL,
-                                    FIELD "cpu.realtimeRuntime \"%" PRId64
-                                          "\": must be -1 (unlimited) or positive",
-                                    r->cpu.realtime_runtime);
-        if (r->cpu.has_idle && r->cpu.idle != 0 && r->cpu.idle != 1)
-                return zone_err_set(err, -EINVAL, FIELD "cpu.idle \"%" PRId64 "\": must be 0 or 1",
-                                    r->cpu.idle);
         if ((ret = check_cpu_list("cpu.cpus", r->cpu.cpus, err)) < 0 ||
             (ret = check_cpu_list("cpu.mems", r->cpu.mems, err)) < 0)
                 return ret;
-        if (r->pids.has_limit && r->pids.limit < -1)
-                return zone_err_set(err, -EINVAL,
-                                    FIELD "pids.limit \"%" PRId64
-                                          "\": must be -1 (unlimited) or positive",
-                                    r->pids.limit);
-        if ((ret = check_weight("blockIO.weight", r->block_io.has_weight, r->block_io.weight,
-                                err)) < 0 ||
-            (ret = check_weight("blockIO.leafWeight", r->block_io.has_leaf_weight,
-                                r->block_io.leaf_weight, err)) < 0)
-                return ret;
-        for (size_t i = 0; i < r->block_io.n_weight_devices; i++) {
-                const struct zone_spec_weight_device *d = &r->block_io.weight_devices[i];
-                if ((ret = check_weight("blockIO.weightDevice[].weight", d->has_weight, d->weight,
-                                        err)) < 0 ||
-                    (ret = check_weight("blockIO.weightDevice[].leafWeight", d->has_leaf_weight,
-                                        d->leaf_weight, err)) < 0)
-                        return ret;
-        }
         return 0;
 }
 

@@ -164,7 +164,7 @@ start_zone() {
 		"--blkio-weight 5000|blockIO.weight \"5000\": must be between 10 and 1000"
 		"--cpuset-cpus zero|cpu.cpus \"zero\": expected a list"
 		"--cpuset-cpus 999|cpu.cpus \"999\""
-		"--memory 64m --memory-swap 32m|memory.swap \"33554432\": must be at least memory.limit"
+		"--memory 64m --memory-swap 32m|memory.swap \"33554432\": must be at least (linux.resources.)?memory.limit"
 		"--l3-cache-schema L3:0=f|Intel RDT is not supported"
 		"--mem-bw-schema MB:0=50|Intel RDT is not supported"
 		"--no-such-flag 1|unknown option --no-such-flag"
