@@ -588,12 +588,23 @@ int zone_cgroup_update(struct zone_cgroup *cg, const struct zone_spec_resources 
 
 /* ---- processes ---- */
 
-int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
+int zone_cgroup_v2_fd(struct zone_cgroup *cg)
+{
+        struct zone_cgroup_dir *d = cgroup_v2_dir(cg);
+        if (!d)
+                return -ENOENT;
+        int fd = open(d->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+}
+
+static int enter(struct zone_cgroup *cg, pid_t pid, bool skip_v2, struct zone_err **err)
 {
         char buf[32];
         snprintf(buf, sizeof(buf), "%d", (int)pid);
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 struct zone_cgroup_dir *d = &cg->dirs[i];
+                if (skip_v2 && d->v2)
+                        continue;
                 _cleanup_err_ struct zone_err *first = NULL;
                 int r = cgroup_write(d->dir, "cgroup.procs", buf, &first);
                 /* A v1 cpuset without CPUs or memory nodes refuses tasks with ENOSPC: give it
@@ -611,6 +622,16 @@ int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
                                             cg->path, first->msg);
         }
         return 0;
+}
+
+int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
+{
+        return enter(cg, pid, false, err);
+}
+
+int zone_cgroup_enter_v1(struct zone_cgroup *cg, pid_t pid, struct zone_err **err)
+{
+        return enter(cg, pid, true, err);
 }
 
 int zone_cgroup_pids(struct zone_cgroup *cg, pid_t **ret, size_t *n, struct zone_err **err)

@@ -35,6 +35,13 @@ int zone_cgroup_update(struct zone_cgroup *cg, const struct zone_spec_resources 
 /* Moves pid into the cgroup in every hierarchy. */
 int zone_cgroup_enter(struct zone_cgroup *cg, pid_t pid, struct zone_err **err);
 
+/* A process can be started in the cgroup2 directory directly (clone3 with CLONE_INTO_CGROUP):
+ * no migration, so none of the RCU grace period the kernel waits for on the first migration
+ * after a quiet while (5-15 ms). zone_cgroup_v2_fd gives that directory's fd (-ENOENT without
+ * cgroup2); zone_cgroup_enter_v1 then moves such a process into the v1 hierarchies only. */
+int zone_cgroup_v2_fd(struct zone_cgroup *cg);
+int zone_cgroup_enter_v1(struct zone_cgroup *cg, pid_t pid, struct zone_err **err);
+
 /* Freezes (or thaws) every process in the cgroup and waits until the kernel says it is done. */
 int zone_cgroup_freeze(struct zone_cgroup *cg, bool frozen, struct zone_err **err);
 

@@ -136,6 +136,7 @@ static int light_create(struct zone *z, struct zone_err **err)
         _cleanup_close_ int console = -1, fifo = -1, pidfd = -1, listener = -1;
         _cleanup_(seccomp_freep) struct light_seccomp *seccomp = NULL;
         int sv[2] = {-1, -1};
+        _cleanup_close_ int cgroup_fd = -1;
         pid_t pid = -1;
         bool tty_to_creator = spec->process.terminal && !z->console_socket;
         if ((r = seccomp_prepare(z, &seccomp, &listener, err)) < 0)
@@ -170,7 +171,10 @@ static int light_create(struct zone *z, struct zone_err **err)
 
         struct light_lsm lsm;
         light_lsm_detect(&spec->process, &z->ctx->log, &lsm);
-        pid = light_ns_clone(spec, &plan, &pidfd, err);
+        /* Started in its cgroup2 directory where there is one: no migration to wait for. */
+        cgroup_fd = z->cgroup ? zone_cgroup_v2_fd(z->cgroup) : -1;
+        bool in_cgroup;
+        pid = light_ns_clone(spec, &plan, cgroup_fd, &in_cgroup, &pidfd, err);
         if (pid == 0) {
                 close(sv[0]);
                 struct light_child c = {.z = z,
@@ -194,7 +198,8 @@ static int light_create(struct zone *z, struct zone_err **err)
 
         if (plan.new_user && (r = light_ns_write_idmaps(spec, pid, err)) < 0)
                 goto fail;
-        if (z->cgroup && (r = zone_cgroup_enter(z->cgroup, pid, err)) < 0)
+        if (z->cgroup && (r = in_cgroup ? zone_cgroup_enter_v1(z->cgroup, pid, err)
+                                        : zone_cgroup_enter(z->cgroup, pid, err)) < 0)
                 goto fail;
         if ((r = light_sync_send(z->sync_fd, SYNC_GO, NULL, 0)) < 0) {
                 r = zone_err_sys(err, r, "send to zone process");
@@ -439,6 +444,7 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
         _cleanup_close_ int console = -1, pidfd = -1, tty = -1, listener = -1;
         _cleanup_(seccomp_freep) struct light_seccomp *seccomp = NULL;
         int sv[2] = {-1, -1};
+        _cleanup_close_ int cgroup_fd = -1;
         pid_t pid = -1;
         bool tty_to_creator = opts->process->terminal && !opts->console_socket;
         /* An exec'd process gets the zone's filter too, as in runc. */
@@ -459,7 +465,9 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
         }
         struct light_lsm lsm;
         light_lsm_detect(opts->process, &z->ctx->log, &lsm);
-        pid = light_ns_clone(z->spec, &plan, &pidfd, err);
+        cgroup_fd = cg ? zone_cgroup_v2_fd(cg) : -1;
+        bool in_cgroup;
+        pid = light_ns_clone(z->spec, &plan, cgroup_fd, &in_cgroup, &pidfd, err);
         if (pid == 0) {
                 close(sv[0]);
                 struct light_exec_child c = {.lsm = lsm,
@@ -478,7 +486,8 @@ static int light_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *
                 goto out;
         }
         closep(&sv[1]);
-        if (cg && (r = zone_cgroup_enter(cg, pid, err)) < 0)
+        if (cg && (r = in_cgroup ? zone_cgroup_enter_v1(cg, pid, err)
+                                 : zone_cgroup_enter(cg, pid, err)) < 0)
                 goto fail;
         if ((r = light_sync_send(sv[0], SYNC_GO, NULL, 0)) < 0) {
                 r = zone_err_sys(err, r, "send to zone process");

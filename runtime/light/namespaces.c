@@ -167,9 +167,10 @@ static int write_time_offsets(const struct zone_spec *spec, struct zone_err **er
         return 0;
 }
 
-pid_t light_ns_clone(const struct zone_spec *spec, const struct light_ns_plan *plan, int *ret_pidfd,
-                     struct zone_err **err)
+pid_t light_ns_clone(const struct zone_spec *spec, const struct light_ns_plan *plan, int cgroup_fd,
+                     bool *ret_in_cgroup, int *ret_pidfd, struct zone_err **err)
 {
+        *ret_in_cgroup = false;
         _cleanup_close_ int saved_pid = -1, saved_time = -1;
         int r = 0, pidfd = -1;
         pid_t pid = -1;
@@ -205,7 +206,20 @@ pid_t light_ns_clone(const struct zone_spec *spec, const struct light_ns_plan *p
             .pidfd = (uint64_t)(uintptr_t)&pidfd,
             .exit_signal = SIGCHLD,
         };
+        if (cgroup_fd >= 0) {
+                args.flags |= CLONE_INTO_CGROUP;
+                args.cgroup = (uint64_t)cgroup_fd;
+        }
         pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        if (pid < 0 && cgroup_fd >= 0) {
+                /* A kernel before 5.7, or a cgroup it will not start a process in: the
+                 * creator moves the process in afterwards instead. */
+                args.flags &= ~(uint64_t)CLONE_INTO_CGROUP;
+                args.cgroup = 0;
+                pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        } else if (pid > 0 && cgroup_fd >= 0) {
+                *ret_in_cgroup = true;
+        }
         if (pid == 0)
                 return 0; /* the zone's process: the creator's namespaces do not matter here */
         if (pid < 0)

@@ -30,9 +30,11 @@ void light_ns_plan_done(struct light_ns_plan *plan);
 
 /* Creator side: clone3 the zone's first process with the plan's flags, entering joined pid
  * and time namespaces (and creating a time namespace with its offsets) around the clone only.
- * Returns the pid (0 in the child) and a pidfd in the creator. */
-pid_t light_ns_clone(const struct zone_spec *spec, const struct light_ns_plan *plan, int *ret_pidfd,
-                     struct zone_err **err);
+ * cgroup_fd >= 0: the process starts in that cgroup2 directory (CLONE_INTO_CGROUP) where the
+ * kernel can; *ret_in_cgroup says whether it did. Returns the pid (0 in the child) and a pidfd
+ * in the creator. */
+pid_t light_ns_clone(const struct zone_spec *spec, const struct light_ns_plan *plan, int cgroup_fd,
+                     bool *ret_in_cgroup, int *ret_pidfd, struct zone_err **err);
 /* Creator side: writes uid_map and gid_map of a new user namespace. */
 int light_ns_write_idmaps(const struct zone_spec *spec, pid_t pid, struct zone_err **err);
 
