@@ -117,7 +117,9 @@ initrd=$guest/initramfs.cpio.gz
 khz=$(awk -F: '/^cpu MHz/ { printf "%d", $2 * 1000; exit }' /proc/cpuinfo)
 # ACPI stays on: with acpi=off the guest's serial port gets no interrupt, so nothing user space
 # writes to the console comes out (the kernel's own messages do, they poll).
-cmdline="console=ttyS0 quiet loglevel=0 cgroup_no_v1=all reboot=t panic=-1"
+# tsc=reliable: under TCG on a loaded host the clocksource watchdog can judge the TSC unstable
+# and leave microvm (no HPET) without a usable clock mid-run.
+cmdline="console=ttyS0 quiet loglevel=0 cgroup_no_v1=all reboot=t panic=-1 tsc=reliable"
 [ -n "$khz" ] && [ "$khz" -gt 0 ] && cmdline="$cmdline tsc_early_khz=$khz"
 console=$guest/console.log
 : >"$console"

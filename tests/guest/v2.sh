@@ -22,8 +22,20 @@ t() {
 	(
 		set -e
 		$2
-	) >"$OUT/test.out" 2>&1
+	) >"$OUT/test.out" 2>&1 &
+	tpid=$!
+	# A test that hangs (a zone-oci that never returns) is a failure of its own, not a
+	# guest that stops reporting.
+	(
+		sleep 90
+		echo "timed out after 90 s" >>"$OUT/test.out"
+		kill -9 "$tpid"
+	) >/dev/null 2>&1 &
+	wpid=$!
+	wait "$tpid"
 	rc=$?
+	kill "$wpid" 2>/dev/null
+	wait "$wpid" 2>/dev/null
 	if [ "$rc" -eq 0 ] && grep -q '^SKIP: ' "$OUT/test.out"; then
 		echo "ok $n - $name # SKIP $(sed -n 's/^SKIP: //p' "$OUT/test.out" | head -n 1)"
 	elif [ "$rc" -eq 0 ]; then
