@@ -759,7 +759,10 @@ static void readonly_root_child(void *arg, char *out, size_t size)
                       "/sys/fs/cgroup/memory is not a cgroup hierarchy");
                 CHECK(own_cgroup_at("/sys/fs/cgroup/memory"),
                       "/sys/fs/cgroup/memory is not rooted at the process's cgroup");
-                CHECK(!read_only_dir("/sys/fs/cgroup"), "/sys/fs/cgroup should be writable");
+                /* Without "rw" in its options the cgroup mount is read-only. */
+                CHECK(read_only_dir("/sys/fs/cgroup"), "/sys/fs/cgroup should be read-only");
+                CHECK(read_only_dir("/sys/fs/cgroup/memory"),
+                      "/sys/fs/cgroup/memory should be read-only");
         } else {
                 CHECK(own_cgroup_at("/sys/fs/cgroup"), "/sys/fs/cgroup is not our cgroup");
         }
