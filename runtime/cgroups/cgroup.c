@@ -39,6 +39,93 @@ static void sleep_ms(long ms)
 
 /* ---- path rules ---- */
 
+/* p's components joined with single slashes after a leading one ("a//./b/" -> "/a/b"); ".."
+ * is refused. *ret is "" for no components. */
+static int normalise_path(const char *p, char **ret, struct zone_err **err)
+{
+        size_t len = strlen(p);
+        _cleanup_free_ char *out = malloc(len + 2);
+        if (!out)
+                return zone_err_sys(err, -ENOMEM, "linux.cgroupsPath \"%s\"", p);
+        size_t o = 0;
+        for (const char *s = p; *s;) {
+                while (*s == '/')
+                        s++;
+                const char *e = strchrnul(s, '/');
+                size_t n = (size_t)(e - s);
+                if (n == 2 && s[0] == '.' && s[1] == '.')
+                        return zone_err_set(err, -EINVAL,
+                                            "linux.cgroupsPath \"%s\": \"..\" is not allowed", p);
+                if (n && !(n == 1 && s[0] == '.')) {
+                        out[o++] = '/';
+                        memcpy(out + o, s, n);
+                        o += n;
+                }
+                s = e;
+        }
+        out[o] = 0;
+        *ret = steal_pointer(&out);
+        return 0;
+}
+
+int cgroup_relative_path(const char *self_cgroup, bool v2_mounted, const char *rel, char **ret,
+                         struct zone_err **err)
+{
+        _cleanup_free_ char *tail = NULL;
+        int r = normalise_path(rel, &tail, err);
+        if (r < 0)
+                return r;
+        /* The runtime's own cgroup, which must be the same in every hierarchy the zone's
+         * cgroup is made in (the cgroup2 line only counts where cgroup2 is mounted). */
+        const char *own = NULL, *own_end = NULL, *other = NULL, *other_end = NULL;
+        for (const char *line = self_cgroup; line && *line;) {
+                const char *eol = strchrnul(line, '\n');
+                const char *c1 = memchr(line, ':', (size_t)(eol - line));
+                const char *c2 = c1 ? memchr(c1 + 1, ':', (size_t)(eol - c1 - 1)) : NULL;
+                bool unified = c1 && c2 == c1 + 1 && c1 - line == 1 && line[0] == '0';
+                if (c2 && (v2_mounted || !unified)) {
+                        const char *path = c2 + 1;
+                        if (!own) {
+                                own = path;
+                                own_end = eol;
+                        } else if (eol - path != own_end - own ||
+                                   strncmp(path, own, (size_t)(eol - path))) {
+                                other = path;
+                                other_end = eol;
+                        }
+                }
+                line = *eol ? eol + 1 : eol;
+        }
+        if (!own)
+                return zone_err_set(err, -ENOENT,
+                                    "linux.cgroupsPath \"%s\": the runtime's own cgroup is unknown",
+                                    rel);
+        if (other)
+                return zone_err_set(err, -EINVAL,
+                                    "linux.cgroupsPath \"%s\": a relative path is placed under the "
+                                    "runtime's own cgroup, which is not the same in every "
+                                    "hierarchy (%.*s and %.*s); use an absolute path",
+                                    rel, (int)(own_end - own), own, (int)(other_end - other),
+                                    other);
+        _cleanup_free_ char *joined = NULL;
+        int n = (int)(own_end - own);
+        if (n == 1 && own[0] == '/')
+                n = 0;
+        if (asprintf(&joined, "%.*s%s", n, own, tail) < 0)
+                return zone_err_sys(err, -ENOMEM, "linux.cgroupsPath \"%s\"", rel);
+        return normalise_path(joined, ret, err);
+}
+
+/* Whether a cgroup2 hierarchy is mounted (what /proc/self/cgroup's "0::" line is about). */
+static bool cgroup2_mounted(void)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        if (read_file_at(AT_FDCWD, "/proc/self/mountinfo", 1 << 24, &text, &len) < 0)
+                return false;
+        return strstr(text, " - cgroup2 ") != NULL;
+}
+
 int zone_cgroup_path(const struct zone_spec *spec, const char *id, char **ret,
                      struct zone_err **err)
 {
@@ -55,6 +142,7 @@ int zone_cgroup_path(const struct zone_spec *spec, const char *id, char **ret,
                 *ret = out;
                 return 0;
         }
+        int r;
         if (p[0] != '/') {
                 /* "slice:prefix:name" is the systemd cgroup driver's form. */
                 const char *c1 = strchr(p, ':');
@@ -70,41 +158,18 @@ int zone_cgroup_path(const struct zone_spec *spec, const char *id, char **ret,
                                             "supported yet",
                                             p);
                 }
-                return zone_err_set(err, -EINVAL,
-                                    "linux.cgroupsPath \"%s\": relative paths are not supported: "
-                                    "they would be placed under the runtime's own cgroup, which "
-                                    "belongs to whoever started it; use an absolute path",
-                                    p);
+                /* As runc: relative to the runtime's own cgroup. */
+                _cleanup_free_ char *self = NULL;
+                size_t len = 0;
+                if ((r = read_file_at(AT_FDCWD, "/proc/self/cgroup", 1 << 20, &self, &len)) < 0)
+                        return zone_err_sys(err, r, "read /proc/self/cgroup");
+                r = cgroup_relative_path(self, cgroup2_mounted(), p, &out, err);
+        } else {
+                r = normalise_path(p, &out, err);
         }
-        size_t len = strlen(p);
-        out = malloc(len + 1);
-        if (!out)
-                return zone_err_sys(err, -ENOMEM, "linux.cgroupsPath \"%s\"", p);
-        size_t o = 0;
-        const char *s = p;
-        while (*s) {
-                while (*s == '/')
-                        s++;
-                const char *e = strchrnul(s, '/');
-                size_t n = (size_t)(e - s);
-                if (n == 1 && s[0] == '.') {
-                        s = e;
-                        continue;
-                }
-                if (n == 2 && s[0] == '.' && s[1] == '.') {
-                        free(out);
-                        return zone_err_set(err, -EINVAL,
-                                            "linux.cgroupsPath \"%s\": \"..\" is not allowed", p);
-                }
-                if (n) {
-                        out[o++] = '/';
-                        memcpy(out + o, s, n);
-                        o += n;
-                }
-                s = e;
-        }
-        out[o] = 0;
-        if (o == 0) {
+        if (r < 0)
+                return r;
+        if (!*out) {
                 free(out);
                 return zone_err_set(err, -EINVAL,
                                     "linux.cgroupsPath \"%s\": the root cgroup cannot hold a zone",

@@ -13,7 +13,8 @@
 struct zone_cgroup;
 
 /* The zone's cgroup path from linux.cgroupsPath: absolute paths normalised ("//a/./b/" ->
- * "/a/b"), missing or empty -> "/zone/<id>"; relative paths, ".." and the systemd form
+ * "/a/b"); relative ones placed under the runtime's own cgroup, as runc does (refused when that
+ * differs between hierarchies); missing or empty -> "/zone/<id>"; ".." and the systemd form
  * ("slice:prefix:name") are refused. *ret is malloc'd. */
 int zone_cgroup_path(const struct zone_spec *spec, const char *id, char **ret,
                      struct zone_err **err);

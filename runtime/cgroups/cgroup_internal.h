@@ -21,6 +21,12 @@ struct zone_cgroup {
         size_t n_dirs;
 };
 
+/* A relative linux.cgroupsPath rel under the runtime's own cgroup, from /proc/self/cgroup's
+ * text: "/own/rel", normalised. Refused when the runtime is not in the same cgroup in every
+ * hierarchy (the "0::" line counts only when v2_mounted). */
+int cgroup_relative_path(const char *self_cgroup, bool v2_mounted, const char *rel, char **ret,
+                         struct zone_err **err);
+
 /* True when controller (e.g. "cpu") is in a comma- or space-separated list. */
 bool cgroup_has_controller(const char *list, const char *controller);
 /* The v1 directory holding controller, or NULL. */
@@ -44,7 +50,7 @@ int cgroup_v2_apply(struct zone_cgroup *cg, const struct zone_spec_resources *re
                     struct zone_err **err);
 /* linux.resources.devices (cgroup_devices.c): the v1 devices lists, or on cgroup2 an eBPF
  * device program attached to the zone's cgroup. */
-int cgroup_devices_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res,
-                         bool update, struct zone_err **err);
+int cgroup_devices_apply(struct zone_cgroup *cg, const struct zone_spec_resources *res, bool update,
+                         struct zone_err **err);
 /* v1 cpuset: a new cgroup starts with no CPUs or memory nodes; copy them from the parent. */
 int cgroup_v1_cpuset_inherit(const char *dir, struct zone_err **err);

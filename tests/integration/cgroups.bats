@@ -64,7 +64,7 @@ cg_dir() { # cg_dir CONTROLLER
 }
 
 @test "bad cgroupsPath and limits: one-line errors, nothing created" {
-	for p in 'zone-test/relative' '/zone-test/a/../b'; do
+	for p in 'zone-test/../relative' '/zone-test/a/../b'; do
 		cfg '.linux.cgroupsPath = $p' --arg p "$p"
 		zrun run "$ID"
 		assert_one_line_error
@@ -75,6 +75,42 @@ cg_dir() { # cg_dir CONTROLLER
 	assert_one_line_error
 	assert_stderr_matches "linux.resources.cpu.cpus"
 	[ ! -d "/sys/fs/cgroup/cpuset/zone-test/$U/bad" ] || fail "a cgroup was left after a refused limit"
+}
+
+@test "a relative cgroupsPath goes under the runtime's own cgroup, as in runc" {
+	# The runtime runs from a cgroup of the test's own, the same in every hierarchy.
+	local runner=/zone-test/$U/runner mnts m d
+	mnts=$(grep -E ' - cgroup2? ' /proc/self/mountinfo | awk '$4 == "/" { print $5 }')
+	for m in $mnts; do
+		mkdir -p "$m$runner"
+		if [ -e "$m$runner/cpuset.cpus" ]; then
+			for d in "$m/zone-test" "$m/zone-test/$U" "$m$runner"; do
+				[ -n "$(cat "$d/cpuset.cpus")" ] || cat "${d%/*}/cpuset.cpus" >"$d/cpuset.cpus"
+				[ -n "$(cat "$d/cpuset.mems")" ] || cat "${d%/*}/cpuset.mems" >"$d/cpuset.mems"
+			done
+		fi
+	done
+	cfg '.linux.cgroupsPath = "sub/z" | .linux.resources.pids = {"limit": 42}'
+	args sleep 30
+	echo "$ID" >>"$TMP/ids"
+	run sh -c 'for m in $1; do echo $$ >"$m$2/cgroup.procs" || exit 1; done
+		exec "$3" --root "$4" run --detach "$5" </dev/null' sh "$mnts" "$runner" "$ZONE_OCI" "$STATE" "$ID"
+	assert_success
+	[ "$(cat "/sys/fs/cgroup/pids$runner/sub/z/pids.max")" = 42 ] ||
+		fail "the zone is not at $runner/sub/z"
+	# The resolved path is kept: delete finds it from any cgroup.
+	zrun delete --force "$ID"
+	assert_success
+	[ ! -d "/sys/fs/cgroup/pids$runner/sub/z" ] || fail "the zone's cgroup is still there"
+
+	# Where the runtime's own cgroup differs between hierarchies, a clear error.
+	mkdir "/sys/fs/cgroup/pids/zone-test/$U/other"
+	run --separate-stderr sh -c 'for m in $1; do echo $$ >"$m$2/cgroup.procs" || exit 1; done
+		echo $$ >"/sys/fs/cgroup/pids/zone-test/$3/other/cgroup.procs" &&
+		exec "$4" --root "$5" run "$6" </dev/null' sh "$mnts" "$runner" "$U" "$ZONE_OCI" "$STATE" "$ID"
+	assert_failure
+	assert_one_line_error
+	assert_stderr_matches 'linux.cgroupsPath "sub/z": a relative path is placed under the runtime.s own cgroup, which is not the same in every hierarchy'
 }
 
 # ---- create killed midway ----
