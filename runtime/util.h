@@ -58,6 +58,8 @@ char **strv_copy(char *const *v);
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. 0 or -errno. */
 int read_file_at(int dirfd, const char *path, size_t max, char **ret, size_t *ret_len);
+/* The same for what is left to read on fd (a pipe, standard input). */
+int read_all(int fd, size_t max, char **ret, size_t *ret_len);
 /* Writes data to dirfd/path atomically (temporary file, fsync-less rename). 0 or -errno. */
 int write_file_atomic_at(int dirfd, const char *path, const void *data, size_t len, mode_t mode);
 /* Writes a short string to an existing file (for /proc and /sys knobs). 0 or -errno. */

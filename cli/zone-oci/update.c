@@ -93,44 +93,13 @@ static int parse_size(const char *flag, const char *val, int64_t *ret)
         return 0;
 }
 
-static int read_stdin(char **ret, size_t *ret_len)
-{
-        size_t cap = 4096, len = 0;
-        _cleanup_free_ char *buf = malloc(cap + 1);
-        if (!buf)
-                return -ENOMEM;
-        for (;;) {
-                if (len == cap) {
-                        if (cap >= RESOURCES_MAX)
-                                return -EFBIG;
-                        cap *= 2;
-                        char *nb = realloc(buf, cap + 1);
-                        if (!nb)
-                                return -ENOMEM;
-                        buf = nb;
-                }
-                ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return -errno;
-                if (n == 0)
-                        break;
-                len += (size_t)n;
-        }
-        buf[len] = '\0';
-        *ret = steal_pointer(&buf);
-        *ret_len = len;
-        return 0;
-}
-
 static int load_resources(const char *file, struct zone_spec_resources *res)
 {
         _cleanup_free_ char *text = NULL;
         size_t len = 0;
         bool in = strcmp(file, "-") == 0;
-        int r =
-            in ? read_stdin(&text, &len) : read_file_at(AT_FDCWD, file, RESOURCES_MAX, &text, &len);
+        int r = in ? read_all(STDIN_FILENO, RESOURCES_MAX, &text, &len)
+                   : read_file_at(AT_FDCWD, file, RESOURCES_MAX, &text, &len);
         if (r < 0) {
                 fprintf(stderr, "zone-oci update: --resources %s: %s\n", in ? "(stdin)" : file,
                         r == -EFBIG ? "larger than 16 MiB" : strerror(-r));

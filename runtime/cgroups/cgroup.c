@@ -432,49 +432,11 @@ static int read_pids(const char *dir, pid_t **ret, size_t *n)
 
 /* A zone may make cgroups of its own below its cgroup (through a writable cgroup mount):
  * they are part of the zone, this deep at most. */
-#define CGROUP_MAX_DEPTH 32
+#define CGROUP_MAX_DEPTH 256
 
-/* Appends the pids of dir and every cgroup below it to *pids. */
-static int read_tree_pids(const char *dir, unsigned depth, pid_t **pids, size_t *n)
-{
-        _cleanup_free_ pid_t *own = NULL;
-        size_t n_own = 0;
-        int r = read_pids(dir, &own, &n_own);
-        if (r < 0)
-                return r;
-        if (n_own) {
-                pid_t *np = realloc(*pids, (*n + n_own) * sizeof(*np));
-                if (!np)
-                        return -ENOMEM;
-                memcpy(np + *n, own, n_own * sizeof(*np));
-                *pids = np;
-                *n += n_own;
-        }
-        if (depth >= CGROUP_MAX_DEPTH)
-                return 0;
-        DIR *d = opendir(dir);
-        if (!d)
-                return errno == ENOENT ? 0 : -errno;
-        struct dirent *de;
-        r = 0;
-        while (r == 0 && (de = readdir(d))) {
-                if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                _cleanup_free_ char *sub = NULL;
-                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0) {
-                        r = -ENOMEM;
-                        break;
-                }
-                r = read_tree_pids(sub, depth + 1, pids, n);
-                if (r == -ENOENT) /* removed meanwhile */
-                        r = 0;
-        }
-        closedir(d);
-        return r;
-}
-
-/* Removes every cgroup below dir, deepest first (dir itself stays). */
-static int remove_subtree(const char *dir, unsigned depth)
+/* Calls fn(sub, depth + 1, arg) for each cgroup directly below dir, until one fails. */
+static int for_each_child(const char *dir, unsigned depth,
+                          int (*fn)(const char *sub, unsigned depth, void *arg), void *arg)
 {
         if (depth >= CGROUP_MAX_DEPTH)
                 return -ELOOP;
@@ -487,15 +449,46 @@ static int remove_subtree(const char *dir, unsigned depth)
                 if (de->d_type != DT_DIR || !strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
                 _cleanup_free_ char *sub = NULL;
-                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0) {
+                if (asprintf(&sub, "%s/%s", dir, de->d_name) < 0)
                         r = -ENOMEM;
-                        break;
-                }
-                r = remove_subtree(sub, depth + 1);
-                if (r == 0 && rmdir(sub) < 0 && errno != ENOENT)
-                        r = -errno;
+                else if ((r = fn(sub, depth + 1, arg)) == -ENOENT) /* removed meanwhile */
+                        r = 0;
         }
         closedir(d);
+        return r;
+}
+
+struct pid_list {
+        pid_t *pids;
+        size_t n;
+};
+
+/* Appends the pids of dir and every cgroup below it to the list. */
+static int read_tree_pids(const char *dir, unsigned depth, void *arg)
+{
+        struct pid_list *l = arg;
+        _cleanup_free_ pid_t *own = NULL;
+        size_t n_own = 0;
+        int r = read_pids(dir, &own, &n_own);
+        if (r < 0)
+                return r;
+        if (n_own) {
+                pid_t *np = realloc(l->pids, (l->n + n_own) * sizeof(*np));
+                if (!np)
+                        return -ENOMEM;
+                memcpy(np + l->n, own, n_own * sizeof(*np));
+                l->pids = np;
+                l->n += n_own;
+        }
+        return for_each_child(dir, depth, read_tree_pids, l);
+}
+
+/* Removes every cgroup below dir, deepest first (dir itself stays). */
+static int remove_subtree(const char *dir, unsigned depth, void *arg)
+{
+        int r = for_each_child(dir, depth, remove_subtree, arg);
+        if (r == 0 && depth > 0 && rmdir(dir) < 0 && errno != ENOENT)
+                r = -errno;
         return r;
 }
 
@@ -525,7 +518,7 @@ static int remove_created(struct zone_cgroup *cg, struct zone_err **err)
                         /* The zone's own sub-cgroups go first (a failure shows as the
                          * rmdir's ENOTEMPTY below). */
                         if (up == 0)
-                                remove_subtree(p, 0);
+                                remove_subtree(p, 0, NULL);
                         int r = 0;
                         /* EBUSY right after the last process left: the kernel is still
                          * releasing it. */
@@ -707,15 +700,14 @@ int zone_cgroup_pids(struct zone_cgroup *cg, pid_t **ret, size_t *n, struct zone
         if (!d)
                 return zone_err_set(err, -ENOENT, "list processes of cgroup %s: no hierarchy",
                                     cg->path);
-        *ret = NULL;
-        *n = 0;
-        int r = read_tree_pids(d->dir, 0, ret, n);
+        struct pid_list l = {0};
+        int r = read_tree_pids(d->dir, 0, &l);
         if (r < 0) {
-                free(*ret);
-                *ret = NULL;
-                *n = 0;
+                free(l.pids);
                 return zone_err_sys(err, r, "list processes of cgroup %s", d->dir);
         }
+        *ret = l.pids;
+        *n = l.n;
         return 0;
 }
 
@@ -804,9 +796,10 @@ static int kill_all(struct zone_cgroup *cg, struct zone_err **err)
         for (int i = 0; i * 10 < CGROUP_WAIT_MS; i++) {
                 bool empty = true;
                 for (size_t k = 0; k < cg->n_dirs; k++) {
-                        _cleanup_free_ pid_t *pids = NULL;
-                        size_t n = 0;
-                        int r = read_tree_pids(cg->dirs[k].dir, 0, &pids, &n);
+                        struct pid_list l = {0};
+                        int r = read_tree_pids(cg->dirs[k].dir, 0, &l);
+                        _cleanup_free_ pid_t *pids = l.pids;
+                        size_t n = l.n;
                         if (r == -ENOENT)
                                 continue;
                         if (r < 0)

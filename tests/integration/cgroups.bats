@@ -345,3 +345,24 @@ cgroup_mount_options() {
 	zrun delete --force "$ID"
 	assert_success
 }
+
+@test "cgroups a zone makes below its own are its: ps lists their processes, delete removes them" {
+	[ -d /sys/fs/cgroup/pids ] || skip "needs a v1 pids hierarchy"
+	cgroup_mount_options '["nosuid","noexec","nodev","rw"]'
+	args sh -c 'mkdir -p /sys/fs/cgroup/pids/a/b && echo $$ > /sys/fs/cgroup/pids/a/b/cgroup.procs &&
+		exec sleep 1000'
+	zrun run --detach "$ID"
+	assert_success
+	wait_for test -d "$(cg_dir pids)/a/b" || fail "the zone made no sub-cgroup"
+	wait_for grep -q . "$(cg_dir pids)/a/b/cgroup.procs" || fail "nothing moved into a/b"
+	pid=$(cat "$(cg_dir pids)/a/b/cgroup.procs")
+	zrun ps --format json "$ID"
+	assert_success
+	[ "$(echo "$output" | jq -c .)" = "[$pid]" ] || fail "ps: $output, expected [$pid]"
+	zrun delete --force "$ID"
+	assert_success
+	[ ! -d "$(cg_dir pids)" ] || fail "the zone's cgroup (or its sub-cgroups) is still there"
+	# (Dead, it may stay a zombie a moment until its new parent reaps it.)
+	wait_for sh -c "[ ! -e /proc/$pid ] || grep -q '^State:.*Z' /proc/$pid/status" ||
+		fail "the process in the sub-cgroup survived delete"
+}
