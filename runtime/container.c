@@ -56,8 +56,8 @@ static int open_store(const struct zone_ctx *ctx, struct zone_store **ret, struc
         return zone_store_open(ctx->root ? ctx->root : ZONE_DEFAULT_ROOT, ret, err);
 }
 
-int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store, struct zone *z,
-              struct zone_err **err)
+static int open_zone(const struct zone_ctx *ctx, const char *id, bool lock,
+                     struct zone_store **store, struct zone *z, struct zone_err **err)
 {
         zone_init(z, ctx);
         *store = NULL;
@@ -65,7 +65,8 @@ int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **st
         if (r >= 0)
                 r = open_store(ctx, store, err);
         if (r >= 0)
-                r = zone_entry_open(*store, id, &z->entry, err);
+                r = lock ? zone_entry_open(*store, id, &z->entry, err)
+                         : zone_entry_open_unlocked(*store, id, &z->entry, err);
         if (r >= 0)
                 r = zone_entry_read_state(z->entry, &z->state, err);
         if (r >= 0)
@@ -76,6 +77,12 @@ int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **st
         if (r < 0)
                 zone_done(z);
         return r;
+}
+
+int zone_open(const struct zone_ctx *ctx, const char *id, struct zone_store **store, struct zone *z,
+              struct zone_err **err)
+{
+        return open_zone(ctx, id, true, store, z, err);
 }
 
 void zone_close(struct zone *z, struct zone_store *store)
@@ -378,7 +385,8 @@ int zone_state(const struct zone_ctx *ctx, const char *id, char **ret_json, stru
 {
         struct zone_store *store;
         struct zone z;
-        int r = zone_open(ctx, id, &store, &z, err);
+        /* Not blocked by a create or delete in progress: a zone being made is "creating". */
+        int r = open_zone(ctx, id, false, &store, &z, err);
         if (r >= 0)
                 r = zone_state_oci_json(z.state, zone_state_status(z.state), z.spec, true, ret_json,
                                         err);
@@ -529,8 +537,9 @@ int zone_list(const struct zone_ctx *ctx, struct zone_info **ret, size_t *ret_n,
         for (size_t i = 0; r >= 0 && i < n; i++) {
                 struct zone_entry *e = NULL;
                 struct zone_state *s = NULL;
-                /* A zone that vanished or is half-made in between is simply not listed. */
-                if (zone_entry_open(store, ids[i], &e, NULL) < 0)
+                /* A zone that vanished or is half-made in between is simply not listed; one
+                 * being created or deleted is listed as it is (no waiting for its lock). */
+                if (zone_entry_open_unlocked(store, ids[i], &e, NULL) < 0)
                         continue;
                 if (zone_entry_read_state(e, &s, NULL) >= 0) {
                         list[k].id = strdup(s->id);

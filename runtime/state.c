@@ -149,9 +149,10 @@ static void entry_freep(struct zone_entry **e)
         entry_free(*e);
 }
 
-/* Takes over dirfd (on success and failure), locks it and checks it is still in the store. */
-static int entry_lock(struct zone_store *store, const char *id, int dirfd, struct zone_entry **ret,
-                      struct zone_err **err)
+/* Takes over dirfd (on success and failure), locks it (when lock) and checks it is still in
+ * the store. */
+static int entry_lock(struct zone_store *store, const char *id, int dirfd, bool lock,
+                      struct zone_entry **ret, struct zone_err **err)
 {
         _cleanup_(entry_freep) struct zone_entry *e = calloc(1, sizeof(*e));
         if (!e) {
@@ -169,7 +170,7 @@ static int entry_lock(struct zone_store *store, const char *id, int dirfd, struc
         if (e->root_fd < 0)
                 return zone_err_sys(err, -errno, "open container \"%s\"", id);
         /* No retry on EINTR: a signal is how a caller interrupts a long wait. */
-        if (flock(e->fd, LOCK_EX) < 0)
+        if (lock && flock(e->fd, LOCK_EX) < 0)
                 return zone_err_sys(err, -errno, "lock container \"%s\"", id);
         /* Whoever held the lock before us may have removed the container. */
         struct stat st;
@@ -197,7 +198,7 @@ int zone_entry_create(struct zone_store *store, const char *id, struct zone_entr
         if (fd < 0)
                 r = zone_err_sys(err, -errno, "open container directory %s/%s", store->path, id);
         else
-                r = entry_lock(store, id, fd, ret, err);
+                r = entry_lock(store, id, fd, true, ret, err);
         /* Leave nothing behind, unless someone else already removed the directory (then the
          * name may belong to a newer container). */
         if (r < 0 && r != -ENOENT)
@@ -205,8 +206,8 @@ int zone_entry_create(struct zone_store *store, const char *id, struct zone_entr
         return r;
 }
 
-int zone_entry_open(struct zone_store *store, const char *id, struct zone_entry **ret,
-                    struct zone_err **err)
+static int entry_open(struct zone_store *store, const char *id, bool lock, struct zone_entry **ret,
+                      struct zone_err **err)
 {
         int r = zone_id_validate(id, err);
         if (r < 0)
@@ -217,7 +218,19 @@ int zone_entry_open(struct zone_store *store, const char *id, struct zone_entry 
                         return zone_err_set(err, -ENOENT, "container \"%s\" does not exist", id);
                 return zone_err_sys(err, -errno, "open container directory %s/%s", store->path, id);
         }
-        return entry_lock(store, id, fd, ret, err);
+        return entry_lock(store, id, fd, lock, ret, err);
+}
+
+int zone_entry_open(struct zone_store *store, const char *id, struct zone_entry **ret,
+                    struct zone_err **err)
+{
+        return entry_open(store, id, true, ret, err);
+}
+
+int zone_entry_open_unlocked(struct zone_store *store, const char *id, struct zone_entry **ret,
+                             struct zone_err **err)
+{
+        return entry_open(store, id, false, ret, err);
 }
 
 void zone_entry_close(struct zone_entry *entry)

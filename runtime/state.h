@@ -52,6 +52,10 @@ int zone_entry_create(struct zone_store *store, const char *id, struct zone_entr
 /* Opens and locks an existing container; "container ID does not exist". */
 int zone_entry_open(struct zone_store *store, const char *id, struct zone_entry **ret,
                     struct zone_err **err);
+/* Opens without the lock, for reading only: the state and config files are replaced
+ * atomically, so a reader sees one whole version while a create or delete goes on. */
+int zone_entry_open_unlocked(struct zone_store *store, const char *id, struct zone_entry **ret,
+                             struct zone_err **err);
 /* Unlocks and closes (does not remove). NULL is fine. */
 void zone_entry_close(struct zone_entry *entry);
 int zone_entry_dirfd(const struct zone_entry *entry);

@@ -71,3 +71,21 @@ load helpers
 	wait_for status_is "$ID" stopped
 	[ "$(cat "$ROOTFS/tmp/sig")" = got-usr1 ]
 }
+
+@test "state and list answer during a create: the zone is creating, nobody waits for its lock" {
+	is_foreign_runtime && skip "zone's own behaviour"
+	# A createRuntime hook asks the runtime about the zone being created.
+	cat >"$TMP/hook.sh" <<-SH
+		#!/bin/sh
+		timeout 10 "$ZONE_OCI" --root "$STATE" state "$ID" >"$TMP/hook-state" 2>&1
+		timeout 10 "$ZONE_OCI" --root "$STATE" list --format json >"$TMP/hook-list" 2>&1
+	SH
+	chmod +x "$TMP/hook.sh"
+	cfg '.hooks.createRuntime = [{path: $p, timeout: 20}]' --arg p "$TMP/hook.sh"
+	args true
+	zrun run "$ID"
+	assert_success
+	[ "$(jq -r .status "$TMP/hook-state")" = creating ] || fail "state: $(cat "$TMP/hook-state")"
+	[ "$(jq -r --arg id "$ID" '.[] | select(.id == $id) | .status' "$TMP/hook-list")" = creating ] ||
+		fail "list: $(cat "$TMP/hook-list")"
+}
