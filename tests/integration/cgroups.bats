@@ -3,17 +3,6 @@
 
 load helpers
 
-# cgroupfs path of this test's zone cgroup in one v1 hierarchy (or the cgroup2 mount).
-cg_dir() { # cg_dir CONTROLLER
-	local path
-	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
-	if [ -d "/sys/fs/cgroup/$1" ]; then
-		echo "/sys/fs/cgroup/$1$path"
-	else
-		echo "/sys/fs/cgroup$path"
-	fi
-}
-
 @test "the zone's cgroup carries the memory, cpu and pids limits, and goes with the zone" {
 	cfg '.linux.resources = {"memory":{"limit":67108864},"pids":{"limit":64},
 		"cpu":{"shares":512,"quota":50000,"period":100000}}'

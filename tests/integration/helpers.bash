@@ -264,3 +264,17 @@ teardown() {
 		return 1
 	fi
 }
+
+# cgroupfs directory of this test's zone in the v1 hierarchy holding CONTROLLER, or in the
+# cgroup2 mount when no v1 one does.
+cg_dir() { # cg_dir CONTROLLER
+	local path
+	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
+	if [ -d "/sys/fs/cgroup/$1" ]; then
+		echo "/sys/fs/cgroup/$1$path"
+	elif [ -d /sys/fs/cgroup/unified ]; then
+		echo "/sys/fs/cgroup/unified$path"
+	else
+		echo "/sys/fs/cgroup$path"
+	fi
+}

@@ -4,20 +4,6 @@
 
 load helpers
 
-# cgroupfs directory of this test's zone in the v1 hierarchy holding CONTROLLER, or in the
-# cgroup2 mount when no v1 one does.
-cg_dir() { # cg_dir CONTROLLER
-	local path
-	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
-	if [ -d "/sys/fs/cgroup/$1" ]; then
-		echo "/sys/fs/cgroup/$1$path"
-	elif [ -d /sys/fs/cgroup/unified ]; then
-		echo "/sys/fs/cgroup/unified$path"
-	else
-		echo "/sys/fs/cgroup$path"
-	fi
-}
-
 v1() { [ -f "/sys/fs/cgroup/$1/cgroup.procs" ]; }
 
 # No directory of this test's zone cgroup in any hierarchy.

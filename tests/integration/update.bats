@@ -4,17 +4,6 @@
 
 load helpers
 
-# cgroupfs directory of this test's zone in one v1 hierarchy (or the cgroup2 mount).
-cg_dir() { # cg_dir CONTROLLER
-	local path
-	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
-	if [ -d "/sys/fs/cgroup/$1" ]; then
-		echo "/sys/fs/cgroup/$1$path"
-	else
-		echo "/sys/fs/cgroup$path"
-	fi
-}
-
 # cg CONTROLLER FILE: one value of the zone's cgroup.
 cg() {
 	cat "$(cg_dir "$1")/$2"
