@@ -11,7 +11,8 @@ STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp -lnettle -l:libcgroup.a
 DYN_LIBS    := -lyajl -lcap -lseccomp -lnettle -lcgroup
 SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-LIB_SRC  := $(sort $(wildcard runtime/*.c runtime/light/*.c runtime/cgroups/*.c hooks/*.c))
+LIB_SRC  := $(sort $(wildcard runtime/*.c runtime/light/*.c runtime/cgroups/*.c runtime/vm/*.c \
+			hooks/*.c))
 OCI_SRC  := $(sort $(wildcard cli/zone-oci/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 

@@ -50,6 +50,8 @@ struct zone_backend {
 };
 
 extern const struct zone_backend zone_backend_light;
+/* One backend, two types: QEMU with KVM ("vm") or with TCG ("emulated"). */
+extern const struct zone_backend zone_backend_vm, zone_backend_emulated;
 
 /* Opens the store and a zone in it (locked) with its state, config and backend. On error
  * nothing stays open; either way zone_close() is the way out. */
