@@ -27,6 +27,10 @@ const struct zone_backend *zone_backend_for(const char *type)
 {
         if (!type || strcmp(type, "light") == 0)
                 return &zone_backend_light;
+        if (strcmp(type, "vm") == 0)
+                return &zone_backend_vm;
+        if (strcmp(type, "emulated") == 0)
+                return &zone_backend_emulated;
         return NULL;
 }
 
