@@ -34,7 +34,7 @@ help:
 	@echo "make demo     install deps, build, run a real zone on a busybox image"
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain and with seccomp"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
-	@echo "make install  install zone-oci to $(PREFIX)/bin"
+	@echo "make install  install zone-oci (and its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -138,8 +138,12 @@ bench: all
 	bench/run.sh $(BUILD)/zone-oci
 	bench/seccomp.sh $(BUILD)/zone-oci
 
+# zone-oci-vm and zone-oci-emulated select their zone type by name alone, so a containerd
+# runtime handler (and a Kubernetes RuntimeClass) can pick one with nothing but a binary path.
 install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
+	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-vm
+	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-emulated
 
 format:
 	clang-format -i $(LIB_SRC) $(OCI_SRC) $(UNIT_SRC) $(wildcard runtime/*.h runtime/light/*.h hooks/*.h cli/zone-oci/*.h)

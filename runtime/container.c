@@ -17,6 +17,7 @@
 #include "backend.h"
 #include "cgroups/cgroup.h"
 #include "supervise.h"
+#include "types.h"
 #include "util.h"
 
 #define CONFIG_MAX (16u << 20)
@@ -174,11 +175,14 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
                 return zone_err_sys(err, -errno, "root.path %s", z->spec->root.path);
         if (!S_ISDIR(st.st_mode))
                 return zone_err_sys(err, -ENOTDIR, "root.path %s", z->spec->root.path);
-        const char *type = zone_spec_annotation(z->spec, "org.zone.type");
-        const struct zone_backend *backend = zone_backend_for(type);
-        if (!backend)
-                return zone_err_set(err, -EINVAL,
-                                    "annotation org.zone.type: unknown zone type \"%s\"", type);
+        /* The type is settled, and the host checked for it (e.g. /dev/kvm for vm), before
+         * anything of the zone exists. */
+        struct zone_type_choice type = zone_type_choose(
+            opts->type, zone_spec_annotation(z->spec, ZONE_TYPE_ANNOTATION), opts->program_type);
+        if ((r = zone_type_validate(type, err)) < 0 ||
+            (r = zone_type_check_host(type.type, err)) < 0)
+                return r;
+        const struct zone_backend *backend = zone_backend_for(type.type);
 
         _cleanup_free_ char *cgroup_path = NULL;
         if ((r = zone_cgroup_path(z->spec, opts->id, &cgroup_path, err)) < 0)

@@ -28,6 +28,11 @@ struct zone_create_opts {
         int preserve_fds; /* fds 3 .. 3+n-1 are passed to the zone's process */
         bool no_pivot;
         bool detach; /* run only: return once the zone is running */
+        /* The zone's type (types.h), by precedence: type (--type) beats the config's
+         * annotation org.zone.type, which beats program_type (the type the program's name
+         * selects, e.g. zone-oci-vm); default light. NULL: that source says nothing. */
+        const char *type;
+        const char *program_type;
 };
 
 /* create: the zone's process is ready and waits for start. */

@@ -1,11 +1,14 @@
-/* zone-oci create / run: the options podman, conmon and containerd pass. */
+/* zone-oci create / run: the options podman, conmon and containerd pass, and the zone's type
+ * (--type, or the name the program was called by: zone-oci-vm, zone-oci-emulated). */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "types.h"
 
 struct create_args {
-        const char *bundle, *console_socket, *pid_file;
+        const char *bundle, *console_socket, *pid_file, *type;
         int preserve_fds;
         bool no_pivot, no_new_keyring, detach, keep, help;
 };
@@ -22,6 +25,8 @@ static int parse(const char *cmd, struct create_args *a, int argc, char **argv, 
             {"no-pivot", 0, OPT_BOOL, &a->no_pivot, "enter the root with chroot, not pivot_root"},
             {"no-new-keyring", 0, OPT_BOOL, &a->no_new_keyring,
              "keep the caller's session keyring"},
+            {"type", 0, OPT_STRING, &a->type,
+             "light, vm or emulated (beats the annotation org.zone.type and the program name)"},
             {"detach", 'd', OPT_BOOL, &a->detach, "run: return once the zone runs"},
             {"keep", 0, OPT_BOOL, &a->keep, "run: accepted for compatibility"},
             {"help", 'h', OPT_BOOL, &a->help, "this help"},
@@ -48,7 +53,11 @@ static struct zone_create_opts opts_of(const struct create_args *a, const char *
                                          .pid_file = a->pid_file,
                                          .preserve_fds = a->preserve_fds,
                                          .no_pivot = a->no_pivot,
-                                         .detach = a->detach};
+                                         .detach = a->detach,
+                                         .type = a->type,
+                                         /* argv[0], as glibc keeps it */
+                                         .program_type =
+                                             zone_type_of_program(program_invocation_name)};
 }
 
 int cmd_create(struct zone_ctx *ctx, int argc, char **argv)

@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "spec.h"
+#include "types.h"
 
 static void str(yajl_gen g, const char *s)
 {
@@ -29,6 +30,30 @@ static void enabled(yajl_gen g, const char *key, bool on)
         str(g, "enabled");
         yajl_gen_bool(g, on);
         yajl_gen_map_close(g);
+}
+
+/* The zone types, as annotations (the spec's place for what is the runtime's own): the
+ * values org.zone.type takes, and per type whether this host can run it, with the reason when
+ * not ("org.zone.type.vm": "unusable: ... /dev/kvm ..."). */
+static void types(yajl_gen g)
+{
+        char list[64];
+        size_t n = 0;
+        for (const char *const *t = zone_types; *t && n < sizeof(list); t++)
+                n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", n ? "," : "", *t);
+        str(g, ZONE_TYPE_ANNOTATION);
+        str(g, list);
+        for (const char *const *t = zone_types; *t; t++) {
+                char key[64], value[1024];
+                _cleanup_err_ struct zone_err *err = NULL;
+                snprintf(key, sizeof(key), ZONE_TYPE_ANNOTATION ".%s", *t);
+                if (zone_type_check_host(*t, &err) < 0)
+                        snprintf(value, sizeof(value), "unusable: %s", err->msg);
+                else
+                        snprintf(value, sizeof(value), "usable");
+                str(g, key);
+                str(g, value);
+        }
 }
 
 int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
@@ -127,8 +152,7 @@ int cmd_features(struct zone_ctx *ctx, int argc, char **argv)
         yajl_gen_map_close(g);
         str(g, "annotations");
         yajl_gen_map_open(g);
-        str(g, "org.zone.type");
-        str(g, "light");
+        types(g);
         yajl_gen_map_close(g);
         yajl_gen_map_close(g);
         const unsigned char *buf;
