@@ -151,6 +151,15 @@ int zone_events_wait(struct zone_events *ev, int timeout_ms, enum zone_event *re
                                 continue;
                 }
                 if (p[0].revents) {
+                        /* The kernel notifies memory.events changes late (rate-limited): read
+                         * the count once more, so an OOM that ended the zone is not lost. */
+                        if (ev->oom && !p[1].revents) {
+                                int r = zone_cgroup_oom_read(ev->oom, &ev->pending_oom, err);
+                                if (r < 0)
+                                        return r;
+                                if (ev->pending_oom)
+                                        continue;
+                        }
                         *ret = ZONE_EVENT_STOPPED;
                         return 0;
                 }
