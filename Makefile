@@ -179,3 +179,28 @@ $(BUILD)/tests/seccomp-listener: tests/integration/helpers/seccomp-listener.c
 $(BUILD)/tests/x32-call: tests/integration/helpers/x32-call.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O2 -static -nostdlib -fno-stack-protector -fno-builtin -o $@ $<
+
+# The guest of vm and emulated zones (runtime/vm/README.md): Debian's kernel, fetched once,
+# and an initramfs with the agent (static, linked with libzone) and the modules it loads.
+# zone-oci finds them in $(BUILD)/vm/ (beside it, or beside its asan/ sibling).
+VM_DIR     := $(BUILD)/vm
+AGENT_SRC  := $(sort $(wildcard runtime/vm/agent/*.c))
+.PHONY: vm
+vm: $(VM_DIR)/vmlinuz $(VM_DIR)/initramfs.cpio.gz
+
+$(VM_DIR)/kernel/vmlinuz: runtime/vm/fetch-kernel.sh
+	runtime/vm/fetch-kernel.sh $(VM_DIR)/kernel
+
+$(VM_DIR)/vmlinuz: $(VM_DIR)/kernel/vmlinuz
+	cp $< $@
+
+$(VM_DIR)/agent: $(AGENT_SRC) $(wildcard runtime/vm/agent/*.h runtime/vm/proto.h) $(BUILD)/libzone.a
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE) $(CFLAGS) -static -o $@ $(AGENT_SRC) $(BUILD)/libzone.a $(STATIC_LIBS)
+
+$(VM_DIR)/initramfs.cpio.gz: $(VM_DIR)/agent $(VM_DIR)/kernel/vmlinuz
+	rm -rf $(VM_DIR)/initramfs && mkdir -p $(VM_DIR)/initramfs/lib
+	cp $(VM_DIR)/agent $(VM_DIR)/initramfs/init
+	cp -r $(VM_DIR)/kernel/modules $(VM_DIR)/initramfs/lib/modules
+	(cd $(VM_DIR)/initramfs && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >$@.tmp
+	mv $@.tmp $@

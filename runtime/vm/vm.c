@@ -1,14 +1,256 @@
 /* The vm and emulated backends: a zone in a QEMU virtual machine (KVM for "vm", TCG for
- * "emulated") with a guest agent. Placeholder until the backend lands. */
+ * "emulated") whose guest agent runs the zone's process. The process the zone's state names
+ * is the host-side supervisor (supervisor.c), in the zone's cgroup with QEMU, its child. */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "../backend.h"
+#include "../cgroups/cgroup.h"
+#include "../util.h"
+#include "guest.h"
+#include "proto.h"
+#include "qemu_cmd.h"
+#include "supervisor.h"
+
+#define START_FIFO "vm-start"
+#define QEMU_LOG   "qemu.log"
+
+static bool is_kvm(const struct zone *z)
+{
+        return z->backend == &zone_backend_vm;
+}
+
+/* The host's TSC frequency in kHz ("cpu MHz" of /proc/cpuinfo), 0 when unknown. */
+static unsigned long host_tsc_khz(void)
+{
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if (read_file_at(AT_FDCWD, "/proc/cpuinfo", 1u << 20, &text, &len) < 0)
+                return 0;
+        const char *p = strstr(text, "cpu MHz");
+        if (!p || !(p = strchr(p, ':')))
+                return 0;
+        double mhz = strtod(p + 1, NULL);
+        return mhz > 0 ? (unsigned long)(mhz * 1000) : 0;
+}
+
+static int qemu_config(struct zone *z, const char *kernel, const char *initrd,
+                       struct vm_qemu_config *c)
+{
+        const struct zone_spec_resources *res = &z->spec->linux.resources;
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        *c = (struct vm_qemu_config){
+            .kvm = is_kvm(z),
+            .kernel = kernel,
+            .initrd = initrd,
+            .rootfs = z->rootfs,
+            .root_readonly = z->spec->root.readonly,
+            .mem_mib = vm_guest_mem_mib(res->memory.has_limit ? res->memory.limit : 0),
+            .vcpus = vm_guest_vcpus(res->cpu.has_quota ? res->cpu.quota : 0,
+                                    res->cpu.has_period ? res->cpu.period : 0,
+                                    cpus > 0 ? (unsigned)cpus : 1),
+            .tsc_khz = host_tsc_khz(),
+            .agent_fd = 3,
+            .console_log = zone_spec_annotation(z->spec, "org.zone.vm.console"),
+        };
+        return 0;
+}
 
 static int vm_create(struct zone *z, struct zone_err **err)
 {
-        return zone_err_set(err, -EOPNOTSUPP, "zone type \"%s\" is not available yet",
+        const char *type = z->backend->name;
+        int r = vm_guest_validate(z->spec, type, err);
+        if (r < 0)
+                return r;
+        if (is_kvm(z) && access("/dev/kvm", R_OK | W_OK) < 0)
+                return zone_err_sys(err, -errno,
+                                    "zone type vm needs /dev/kvm (hardware virtualization), "
+                                    "which this host does not give; type emulated runs the "
+                                    "same zone without it");
+        _cleanup_free_ char *kernel = NULL, *initrd = NULL, *config = NULL;
+        size_t config_len = 0;
+        if ((r = vm_guest_files(z->spec, &kernel, &initrd, err)) < 0 ||
+            (r = vm_guest_config(z->spec, &config, &config_len, err)) < 0)
+                return r;
+        struct vm_qemu_config qc;
+        qemu_config(z, kernel, initrd, &qc);
+        _cleanup_strv_ char **argv = NULL;
+        if ((r = vm_qemu_argv(&qc, &argv, err)) < 0)
+                return r;
+
+        int dfd = zone_entry_dirfd(z->entry);
+        _cleanup_close_ int log_fd =
+            openat(dfd, QEMU_LOG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (log_fd < 0)
+                return zone_err_sys(err, -errno, "make %s in the zone's state", QEMU_LOG);
+        _cleanup_close_ int fifo = -1;
+        if (!z->run_now) {
+                if (mkfifoat(dfd, START_FIFO, 0600) < 0)
+                        return zone_err_sys(err, -errno, "make start fifo");
+                fifo = openat(dfd, START_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+                if (fifo < 0) {
+                        r = zone_err_sys(err, -errno, "open start fifo");
+                        unlinkat(dfd, START_FIFO, 0);
+                        return r;
+                }
+        }
+        int agent[2] = {-1, -1}, ctl[2] = {-1, -1};
+        if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) < 0 ||
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
+                r = zone_err_sys(err, -errno, "socketpair");
+                goto out;
+        }
+        pid_t pid = fork();
+        if (pid < 0) {
+                r = zone_err_sys(err, -errno, "fork the zone's supervisor");
+                goto out;
+        }
+        if (pid == 0) {
+                struct vm_supervisor s = {.qemu_argv = argv,
+                                          .agent_fd = agent[0],
+                                          .qemu_agent_fd = agent[1],
+                                          .qemu_log_fd = log_fd,
+                                          .ctl_fd = ctl[1],
+                                          .fifo_fd = fifo,
+                                          .run_now = z->run_now,
+                                          .config = config,
+                                          .config_len = config_len};
+                close(ctl[0]);
+                vm_supervisor_main(&s);
+        }
+        closep(&ctl[1]);
+        if (z->cgroup && (r = zone_cgroup_enter(z->cgroup, pid, err)) < 0)
+                goto fail;
+        char go = VM_CTL_GO;
+        if ((r = write_full(ctl[0], &go, 1)) < 0) {
+                r = zone_err_sys(err, r, "start the zone's supervisor");
+                goto fail;
+        }
+        z->state->pid = pid;
+        z->state->pid_start = zone_pid_start_time(pid);
+        _cleanup_free_ char *msg = NULL;
+        uint32_t t;
+        size_t len;
+        r = vm_frame_recv(ctl[0], 64u << 10, &t, &msg, &len);
+        if (r < 0) {
+                r = zone_err_sys(err, r, "boot the %s zone's VM: its supervisor died", type);
+                goto fail;
+        }
+        if (t == VM_MSG_ERROR) {
+                r = zone_err_set(err, -EIO, "boot the %s zone's VM: %s", type, msg);
+                goto fail;
+        }
+        if (t != VM_MSG_READY) {
+                r = zone_err_set(err, -EPROTO, "boot the %s zone's VM: unexpected %s", type,
+                                 vm_msg_name(t));
+                goto fail;
+        }
+        if (z->run_now)
+                z->sync_fd = steal_fd(&ctl[0]);
+        r = 0;
+        goto out;
+fail:
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        z->state->pid = 0;
+        if (!z->run_now)
+                unlinkat(dfd, START_FIFO, 0);
+out:
+        closep(&agent[0]);
+        closep(&agent[1]);
+        closep(&ctl[0]);
+        closep(&ctl[1]);
+        return r;
+}
+
+static int vm_start(struct zone *z, struct zone_err **err)
+{
+        if (z->run_now) {
+                int r = vm_frame_send(z->sync_fd, VM_MSG_START, NULL, 0);
+                if (r < 0)
+                        return zone_err_sys(err, r, "start the zone's process");
+                _cleanup_free_ char *msg = NULL;
+                uint32_t t;
+                size_t len;
+                r = vm_frame_recv(z->sync_fd, 64u << 10, &t, &msg, &len);
+                closep(&z->sync_fd);
+                if (r < 0)
+                        return zone_err_sys(err, r,
+                                            "start the zone's process: its supervisor died");
+                if (t == VM_MSG_ERROR)
+                        return zone_err_set(err, -EIO, "%s", msg);
+                return 0;
+        }
+        int dfd = zone_entry_dirfd(z->entry);
+        _cleanup_close_ int fd = openat(dfd, START_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0 && errno == ENXIO)
+                return zone_err_set(err, -ESRCH, "container \"%s\": its supervisor is gone",
+                                    z->state->id);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "open start fifo of \"%s\"", z->state->id);
+        char c = 0;
+        if (write(fd, &c, 1) != 1)
+                return zone_err_sys(err, -errno, "release container \"%s\"", z->state->id);
+        unlinkat(dfd, START_FIFO, 0);
+        /* The supervisor closes its read end once the guest has exec'd the process. */
+        struct pollfd p = {.fd = fd, .events = 0};
+        while (poll(&p, 1, -1) < 0 && errno == EINTR)
+                ;
+        return 0;
+}
+
+/* Signals go to the supervisor, which forwards them to the guest; SIGKILL ends it, and QEMU
+ * with it. Everything else a zone's processes are is its cgroup's, as for a light zone. */
+static int vm_kill(struct zone *z, int sig, bool all, struct zone_err **err)
+{
+        return zone_backend_light.kill(z, sig, all, err);
+}
+
+static int vm_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
+{
+        return zone_backend_light.pids(z, ret, ret_n, err);
+}
+
+static int vm_stats(struct zone *z, struct zone_stats *ret, struct zone_err **err)
+{
+        return zone_backend_light.stats(z, ret, err);
+}
+
+static int vm_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret_pid,
+                   int *ret_tty_master, struct zone_err **err)
+{
+        return zone_err_set(err, -EOPNOTSUPP, "exec: not supported yet for %s zones",
                             z->backend->name);
 }
 
-const struct zone_backend zone_backend_vm = {.name = "vm", .create = vm_create};
-const struct zone_backend zone_backend_emulated = {.name = "emulated", .create = vm_create};
+static int vm_destroy(struct zone *z, struct zone_err **err)
+{
+        /* The state directory (and QEMU's log in it) goes with the zone's entry. */
+        return 0;
+}
+
+const struct zone_backend zone_backend_vm = {.name = "vm",
+                                             .create = vm_create,
+                                             .start = vm_start,
+                                             .kill = vm_kill,
+                                             .exec = vm_exec,
+                                             .pids = vm_pids,
+                                             .stats = vm_stats,
+                                             .destroy = vm_destroy};
+const struct zone_backend zone_backend_emulated = {.name = "emulated",
+                                                   .create = vm_create,
+                                                   .start = vm_start,
+                                                   .kill = vm_kill,
+                                                   .exec = vm_exec,
+                                                   .pids = vm_pids,
+                                                   .stats = vm_stats,
+                                                   .destroy = vm_destroy};

@@ -1,0 +1,109 @@
+/* The guest's files and config (guest.h). */
+#include "guest.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../err.h"
+#include "../spec.h"
+#include "../util.h"
+
+static int annotated_file(const struct zone_spec *spec, const char *key, char **ret,
+                          struct zone_err **err)
+{
+        const char *v = zone_spec_annotation(spec, key);
+        *ret = NULL;
+        if (!v)
+                return 0;
+        if (access(v, R_OK) < 0)
+                return zone_err_sys(err, -errno, "annotation %s: %s", key, v);
+        *ret = strdup(v);
+        return *ret ? 0 : zone_err_sys(err, -ENOMEM, "annotation %s", key);
+}
+
+int vm_guest_files(const struct zone_spec *spec, char **ret_kernel, char **ret_initrd,
+                   struct zone_err **err)
+{
+        _cleanup_free_ char *kernel = NULL, *initrd = NULL;
+        int r = annotated_file(spec, "org.zone.vm.kernel", &kernel, err);
+        if (r >= 0)
+                r = annotated_file(spec, "org.zone.vm.initrd", &initrd, err);
+        if (r < 0)
+                return r;
+        char exe[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        if (n < 0)
+                return zone_err_sys(err, -errno, "read /proc/self/exe");
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+                *slash = 0;
+        static const char *const dirs[] = {"vm", "../vm", "../lib/zone/vm"};
+        for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]) && (!kernel || !initrd); i++) {
+                _cleanup_free_ char *k = NULL, *in = NULL;
+                if (asprintf(&k, "%s/%s/vmlinuz", exe, dirs[i]) < 0 ||
+                    asprintf(&in, "%s/%s/initramfs.cpio.gz", exe, dirs[i]) < 0)
+                        return zone_err_sys(err, -ENOMEM, "guest files");
+                if (!kernel && access(k, R_OK) == 0)
+                        kernel = steal_pointer(&k);
+                if (!initrd && access(in, R_OK) == 0)
+                        initrd = steal_pointer(&in);
+        }
+        if (!kernel)
+                return zone_err_set(err, -ENOENT,
+                                    "no guest kernel: no vmlinuz in vm/, ../vm/ or ../lib/zone/vm/ "
+                                    "beside %s (make vm builds one) and no annotation "
+                                    "org.zone.vm.kernel",
+                                    exe);
+        if (!initrd)
+                return zone_err_set(err, -ENOENT,
+                                    "no guest initramfs: no initramfs.cpio.gz in vm/, ../vm/ or "
+                                    "../lib/zone/vm/ beside %s (make vm builds one) and no "
+                                    "annotation org.zone.vm.initrd",
+                                    exe);
+        *ret_kernel = steal_pointer(&kernel);
+        *ret_initrd = steal_pointer(&initrd);
+        return 0;
+}
+
+int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zone_err **err)
+{
+        if (spec->process.terminal)
+                return zone_err_set(err, -EOPNOTSUPP,
+                                    "process.terminal: not supported yet for %s zones", type);
+        for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+                if (spec->linux.namespaces[i].path)
+                        return zone_err_set(err, -EINVAL,
+                                            "linux.namespaces[%zu].path: a %s zone cannot join a "
+                                            "namespace of the host",
+                                            i, type);
+        return 0;
+}
+
+int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
+                    struct zone_err **err)
+{
+        /* A shallow copy with a few fields replaced: the strings stay the spec's. */
+        struct zone_spec g = *spec;
+        g.root.path = (char *)"rootfs";
+        memset(&g.hooks, 0, sizeof(g.hooks));
+        g.linux.cgroups_path = (char *)"/zone";
+        memset(&g.linux.resources, 0, sizeof(g.linux.resources));
+        /* Inside the guest the zone is a light one. */
+        _cleanup_free_ struct zone_kv *ann =
+            spec->n_annotations ? calloc(spec->n_annotations, sizeof(*ann)) : NULL;
+        if (spec->n_annotations && !ann)
+                return zone_err_sys(err, -ENOMEM, "the guest's config");
+        for (size_t i = 0; i < spec->n_annotations; i++) {
+                ann[i] = spec->annotations[i];
+                if (strcmp(ann[i].key, "org.zone.type") == 0)
+                        ann[i].value = (char *)"light";
+        }
+        g.annotations = ann;
+        int r = zone_spec_write(&g, ret, ret_len, err);
+        return r < 0 ? zone_err_wrap(err, "the guest's config") : r;
+}

@@ -1,0 +1,24 @@
+/* What the host prepares for a zone's guest: the kernel and initramfs it boots, and the
+ * config.json the agent runs the zone from inside the guest. */
+#pragma once
+
+#include <stddef.h>
+
+struct zone_spec;
+struct zone_err;
+
+/* The files are found, in this order: the annotations org.zone.vm.kernel and
+ * org.zone.vm.initrd; vmlinuz and initramfs.cpio.gz in vm/ beside the runtime's binary, in
+ * ../vm/ (a build tree's asan/ binary) or in ../lib/zone/vm/ (an installed one). */
+int vm_guest_files(const struct zone_spec *spec, char **ret_kernel, char **ret_initrd,
+                   struct zone_err **err);
+
+/* Refuses what a zone in a VM cannot have (yet), naming the field. */
+int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zone_err **err);
+
+/* The config the agent gets: the zone's own, with the root the agent mounts from the host
+ * ("rootfs", relative to the guest's bundle), the guest's cgroup, and without what stays on
+ * the host: hooks (the runtime runs them there) and resources (the host cgroup holds QEMU,
+ * the guest's RAM is the memory limit). */
+int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
+                    struct zone_err **err);

@@ -1,0 +1,26 @@
+/* The host side of a running vm or emulated zone: a forked copy of the runtime, the process
+ * the zone's state names. It starts QEMU as its child, speaks to the guest agent, relays the
+ * zone's output to its own stdout/stderr, forwards signals, and exits with the zone
+ * process's exit status. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct vm_supervisor {
+        char **qemu_argv;
+        int agent_fd;      /* our end of the agent's stream */
+        int qemu_agent_fd; /* QEMU's end, becomes fd 3 in QEMU */
+        int qemu_log_fd;   /* QEMU's stderr */
+        int ctl_fd;        /* to the creator: GO in, READY/ERROR out; START/STARTED for run */
+        int fifo_fd;       /* create without run: start's write releases the zone, or -1 */
+        bool run_now;
+        const char *config; /* the guest's config.json */
+        size_t config_len;
+};
+
+/* Runs the supervisor in the calling (just forked) process; never returns. */
+__attribute__((noreturn)) void vm_supervisor_main(const struct vm_supervisor *s);
+
+/* Bytes the supervisor and the creator exchange on ctl_fd besides protocol frames. */
+#define VM_CTL_GO 'G'
