@@ -1,0 +1,129 @@
+/* The QEMU command line of vm and emulated zones, and the guest's RAM and vCPUs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "err.h"
+#include "util.h"
+#include "vm/qemu_cmd.h"
+
+static struct vm_qemu_config base(void)
+{
+        return (struct vm_qemu_config){.kernel = "/k/vmlinuz",
+                                       .initrd = "/k/initramfs.cpio.gz",
+                                       .rootfs = "/b/root,fs",
+                                       .mem_mib = 320,
+                                       .vcpus = 2,
+                                       .tsc_khz = 2100000,
+                                       .agent_fd = 3};
+}
+
+/* The value after option `opt` (the first one that matches `prefix` when given). */
+static const char *after(char **v, const char *opt, const char *prefix)
+{
+        for (size_t i = 0; v[i] && v[i + 1]; i++)
+                if (strcmp(v[i], opt) == 0 &&
+                    (!prefix || strncmp(v[i + 1], prefix, strlen(prefix)) == 0))
+                        return v[i + 1];
+        return NULL;
+}
+
+static bool has(char **v, const char *arg)
+{
+        for (size_t i = 0; v[i]; i++)
+                if (strcmp(v[i], arg) == 0)
+                        return true;
+        return false;
+}
+
+static void test_tcg(void **state)
+{
+        struct vm_qemu_config c = base();
+        char **v = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_string_equal(v[0], "qemu-system-x86_64");
+        assert_string_equal(after(v, "-accel", NULL), "tcg,tb-size=64");
+        assert_string_equal(after(v, "-M", NULL), "microvm");
+        assert_string_equal(after(v, "-m", NULL), "320M");
+        assert_string_equal(after(v, "-smp", NULL), "2");
+        assert_true(has(v, "-nodefaults") && has(v, "-no-user-config") && has(v, "-no-reboot"));
+        assert_string_equal(after(v, "-display", NULL), "none");
+        assert_string_equal(after(v, "-kernel", NULL), "/k/vmlinuz");
+        assert_string_equal(after(v, "-initrd", NULL), "/k/initramfs.cpio.gz");
+        const char *cmdline = after(v, "-append", NULL);
+        assert_non_null(strstr(cmdline, "tsc_early_khz=2100000"));
+        assert_non_null(strstr(cmdline, "reboot=t"));
+        assert_null(strstr(cmdline, "console="));
+        assert_string_equal(after(v, "-chardev", NULL), "socket,id=agent,fd=3");
+        assert_string_equal(after(v, "-device", "virtserialport"),
+                            "virtserialport,chardev=agent,name=org.zone.agent");
+        /* A comma in the root's path is doubled, as QEMU's option syntax wants. */
+        assert_string_equal(after(v, "-fsdev", NULL),
+                            "local,id=root,path=/b/root,,fs,security_model=passthrough");
+        assert_string_equal(after(v, "-device", "virtio-9p"),
+                            "virtio-9p-device,fsdev=root,mount_tag=zoneroot");
+        assert_null(after(v, "-serial", NULL));
+        assert_false(has(v, "-cpu"));
+        strv_free(v);
+}
+
+static void test_kvm_readonly_console(void **state)
+{
+        struct vm_qemu_config c = base();
+        c.kvm = true;
+        c.root_readonly = true;
+        c.tsc_khz = 0;
+        c.console_log = "/s/console.log";
+        char **v = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_string_equal(after(v, "-accel", NULL), "kvm");
+        assert_string_equal(after(v, "-cpu", NULL), "host");
+        assert_non_null(strstr(after(v, "-fsdev", NULL), ",readonly=on"));
+        assert_string_equal(after(v, "-serial", NULL), "file:/s/console.log");
+        const char *cmdline = after(v, "-append", NULL);
+        assert_non_null(strstr(cmdline, "console=ttyS0"));
+        assert_null(strstr(cmdline, "tsc_early_khz"));
+        strv_free(v);
+}
+
+static void test_incomplete(void **state)
+{
+        struct vm_qemu_config c = base();
+        c.kernel = NULL;
+        char **v = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), -EINVAL);
+        assert_non_null(err);
+        assert_null(v);
+        zone_err_free(err);
+}
+
+static void test_mem_and_vcpus(void **state)
+{
+        assert_int_equal(vm_guest_mem_mib(0), VM_MEM_DEFAULT_MIB);
+        assert_int_equal(vm_guest_mem_mib(-1), VM_MEM_DEFAULT_MIB);
+        assert_int_equal(vm_guest_mem_mib(64 << 20), 64 + VM_MEM_OVERHEAD_MIB);
+        assert_int_equal(vm_guest_mem_mib((64 << 20) + 1), 65 + VM_MEM_OVERHEAD_MIB);
+        assert_int_equal(vm_guest_vcpus(0, 100000, 8), 1);
+        assert_int_equal(vm_guest_vcpus(50000, 100000, 8), 1);
+        assert_int_equal(vm_guest_vcpus(150000, 100000, 8), 2);
+        assert_int_equal(vm_guest_vcpus(1000000, 100000, 2), 2);
+        assert_int_equal(vm_guest_vcpus(100000, 0, 2), 1);
+}
+
+int main(void)
+{
+        const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_tcg),
+            cmocka_unit_test(test_kvm_readonly_console),
+            cmocka_unit_test(test_incomplete),
+            cmocka_unit_test(test_mem_and_vcpus),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
