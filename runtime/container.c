@@ -56,6 +56,28 @@ static void zone_init(struct zone *z, const struct zone_ctx *ctx)
         z->sync_fd = z->pidfd = z->tty_master = -1;
 }
 
+/* What marks a zone's cgroup directories as its own: its id and the nanosecond it was
+ * created, which no other zone shares. */
+static char *cgroup_owner(const struct zone_state *state)
+{
+        char *s = NULL;
+        return asprintf(&s, "%s %s", state->id, state->created) < 0 ? NULL : s;
+}
+
+/* The cgroup of a zone loaded from its state. One whose creator died before it had a process
+ * ("creating") takes only directories carrying its mark: the path may be another zone's by
+ * now. */
+static int open_zone_cgroup(const struct zone_state *state, struct zone_cgroup **ret,
+                            struct zone_err **err)
+{
+        if (zone_state_status(state) != ZONE_STATUS_CREATING)
+                return zone_cgroup_open(state->cgroup_path, ret, err);
+        _cleanup_free_ char *owner = cgroup_owner(state);
+        if (!owner)
+                return zone_err_sys(err, -ENOMEM, "open cgroup %s", state->cgroup_path);
+        return zone_cgroup_open_owned(state->cgroup_path, owner, ret, err);
+}
+
 static int open_store(const struct zone_ctx *ctx, struct zone_store **ret, struct zone_err **err)
 {
         return zone_store_open(ctx->root ? ctx->root : ZONE_DEFAULT_ROOT, ret, err);
@@ -184,7 +206,7 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
                 return r;
         const struct zone_backend *backend = zone_backend_for(type.type);
 
-        _cleanup_free_ char *cgroup_path = NULL;
+        _cleanup_free_ char *cgroup_path = NULL, *owner = NULL;
         if ((r = zone_cgroup_path(z->spec, opts->id, &cgroup_path, err)) < 0)
                 return r;
 
@@ -219,7 +241,12 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
         /* The cgroup exists, with its limits, before any of the zone's processes does. */
         const struct zone_spec_resources *res =
             z->spec->linux.resources.present ? &z->spec->linux.resources : NULL;
-        if ((r = zone_cgroup_create(cgroup_path, res, &z->cgroup, err)) < 0)
+        owner = cgroup_owner(z->state);
+        if (!owner) {
+                r = zone_err_sys(err, -ENOMEM, "create");
+                goto fail;
+        }
+        if ((r = zone_cgroup_create(cgroup_path, res, owner, &z->cgroup, err)) < 0)
                 goto fail;
         z->bundle = z->state->bundle;
         z->console_socket = opts->console_socket;
@@ -319,7 +346,7 @@ static bool wait_gone(pid_t pid, uint64_t start, int timeout_ms)
 static int destroy_loaded(struct zone *z, struct zone_err **err)
 {
         if (!z->cgroup && z->state->cgroup_path)
-                zone_cgroup_open(z->state->cgroup_path, &z->cgroup, NULL);
+                open_zone_cgroup(z->state, &z->cgroup, NULL);
         /* Frozen processes do not die (cgroup v1): thaw first. */
         if (z->cgroup)
                 zone_cgroup_freeze(z->cgroup, false, NULL);
@@ -592,7 +619,7 @@ int zone_pids(const struct zone_ctx *ctx, const char *id, pid_t **ret, size_t *r
                 /* No init pid yet: what of the zone exists is in its cgroup. */
                 *ret = NULL;
                 *ret_n = 0;
-                if (zone_cgroup_open(z.state->cgroup_path, &z.cgroup, NULL) >= 0)
+                if (open_zone_cgroup(z.state, &z.cgroup, NULL) >= 0)
                         r = zone_cgroup_pids(z.cgroup, ret, ret_n, err);
         } else if (r >= 0)
                 r = z.backend->pids(&z, ret, ret_n, err);

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -545,7 +546,13 @@ static int remove_created(struct zone_cgroup *cg, struct zone_err **err)
 
 /* ---- create / open ---- */
 
-static int make_dirs(struct zone_cgroup *cg, struct zone_cgroup_dir *d, struct zone_err **err)
+/* The mark a zone leaves on each cgroup directory it makes for itself, so that cleaning up
+ * after a creator that died can tell the zone's own directory from one another zone made at
+ * the same path later. cgroupfs (v1 and v2) keeps trusted.* attributes. */
+#define OWNER_XATTR "trusted.zone.owner"
+
+static int make_dirs(struct zone_cgroup *cg, struct zone_cgroup_dir *d, const char *owner,
+                     struct zone_err **err)
 {
         size_t levels = 0;
         for (const char *s = cg->path; *s; s++)
@@ -576,6 +583,10 @@ static int make_dirs(struct zone_cgroup *cg, struct zone_cgroup_dir *d, struct z
                          * take it over. */
                         return zone_err_set(err, -EEXIST, "create cgroup %s: it already exists", p);
                 }
+                /* A host whose cgroupfs keeps no such attribute cannot tell: nothing marked. */
+                if (c == 0 && owner && setxattr(p, OWNER_XATTR, owner, strlen(owner), 0) < 0 &&
+                    errno != ENOTSUP && errno != EPERM)
+                        return zone_err_sys(err, -errno, "mark cgroup %s as the zone's", p);
                 if (c == 0)
                         break;
                 *s = c;
@@ -583,7 +594,7 @@ static int make_dirs(struct zone_cgroup *cg, struct zone_cgroup_dir *d, struct z
         return 0;
 }
 
-int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
+int zone_cgroup_create(const char *path, const struct zone_spec_resources *res, const char *owner,
                        struct zone_cgroup **ret, struct zone_err **err)
 {
         struct zone_cgroup *cg = NULL;
@@ -591,7 +602,7 @@ int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
         if (r < 0)
                 return r;
         for (size_t i = 0; r == 0 && i < cg->n_dirs; i++)
-                r = make_dirs(cg, &cg->dirs[i], err);
+                r = make_dirs(cg, &cg->dirs[i], owner, err);
         if (r == 0 && res && res->present)
                 r = cgroup_v1_apply(cg, res, false, err);
         if (r == 0)
@@ -608,7 +619,18 @@ int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
         return 0;
 }
 
-int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err **err)
+/* Whether dir carries owner's mark; a host that keeps no marks cannot tell, and says yes. */
+static bool owned_by(const char *dir, const char *owner)
+{
+        char buf[256];
+        ssize_t n = getxattr(dir, OWNER_XATTR, buf, sizeof(buf));
+        if (n < 0)
+                return errno == ENOTSUP;
+        return (size_t)n == strlen(owner) && !memcmp(buf, owner, (size_t)n);
+}
+
+static int open_cgroup(const char *path, const char *owner, struct zone_cgroup **ret,
+                       struct zone_err **err)
 {
         struct zone_cgroup *cg = NULL;
         int r = cgroup_new(path, &cg, err);
@@ -617,7 +639,8 @@ int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err
         size_t kept = 0;
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 struct stat st;
-                if (stat(cg->dirs[i].dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+                if (stat(cg->dirs[i].dir, &st) < 0 || !S_ISDIR(st.st_mode) ||
+                    (owner && !owned_by(cg->dirs[i].dir, owner))) {
                         dir_done(&cg->dirs[i]);
                         continue;
                 }
@@ -631,6 +654,17 @@ int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err
         }
         *ret = cg;
         return 0;
+}
+
+int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err **err)
+{
+        return open_cgroup(path, NULL, ret, err);
+}
+
+int zone_cgroup_open_owned(const char *path, const char *owner, struct zone_cgroup **ret,
+                           struct zone_err **err)
+{
+        return open_cgroup(path, owner, ret, err);
 }
 
 int zone_cgroup_update(struct zone_cgroup *cg, const struct zone_spec_resources *res,

@@ -20,13 +20,19 @@ int zone_cgroup_path(const struct zone_spec *spec, const char *id, char **ret,
                      struct zone_err **err);
 
 /* Creates path (mkdir -p) in every mounted hierarchy and applies res (may be NULL). Only the
- * levels this call created are removed by zone_cgroup_destroy. On error nothing is left. */
-int zone_cgroup_create(const char *path, const struct zone_spec_resources *res,
+ * levels this call created are removed by zone_cgroup_destroy. owner (may be NULL) marks each
+ * leaf as this zone's (see zone_cgroup_open_owned). On error nothing is left. */
+int zone_cgroup_create(const char *path, const struct zone_spec_resources *res, const char *owner,
                        struct zone_cgroup **ret, struct zone_err **err);
 
 /* Opens an existing zone's cgroup. Only the leaf counts as created (destroy removes it and
  * none of its parents). -ENOENT when no hierarchy has it. */
 int zone_cgroup_open(const char *path, struct zone_cgroup **ret, struct zone_err **err);
+/* zone_cgroup_open, keeping only the hierarchies whose directory carries owner's mark (where
+ * the host keeps marks): for cleaning up after a creator that died, when the path may have
+ * been taken by another zone since. */
+int zone_cgroup_open_owned(const char *path, const char *owner, struct zone_cgroup **ret,
+                           struct zone_err **err);
 
 /* Applies res to a live cgroup (zone-oci update): only the fields res has are written; the
  * checks that need the current values (memory.checkBeforeUpdate) are made. */

@@ -178,6 +178,31 @@ assert_creating_then_delete() { # assert_creating_then_delete [--waiting] [--for
 	assert_creating_then_delete
 }
 
+@test "a zone whose creator died before its cgroup existed leaves another zone's cgroup at that path alone" {
+	is_foreign_runtime && skip "zone-oci's own creating state"
+	local path p=() other=$ID-other
+	path=$(jq -r '.linux.cgroupsPath' "$BUNDLE/config.json")
+	for d in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+		p+=(-P "${d%/}$path")
+	done
+	create_killed_by_strace "${p[@]}" -e trace=mkdir -e inject=mkdir:signal=KILL
+	status_is "$ID" creating || fail "state after the kill: $(zone_oci state "$ID" 2>&1)"
+	# Another zone takes the same cgroup path meanwhile.
+	args sleep 1000
+	echo "$other" >>"$TMP/ids"
+	zrun run --detach "$other"
+	assert_success
+	pid=$(container_pid "$other")
+	zrun delete --force "$ID"
+	assert_success
+	[ -d "$(cg_dir pids)" ] || fail "deleting the dead zone removed the other zone's cgroup"
+	grep -qx "$pid" "$(cg_dir pids)/cgroup.procs" || fail "the other zone's process is gone"
+	status_is "$other" running
+	zrun delete --force "$other"
+	assert_success
+	[ -z "$(zone_cg_dirs)" ] || fail "cgroup left after delete: $(zone_cg_dirs)"
+}
+
 @test "create killed half-way through making the cgroup: delete removes the part made" {
 	is_foreign_runtime && skip "zone-oci's own creating state"
 	[ -d /sys/fs/cgroup/memory ] || skip "needs several v1 hierarchies (this host has cgroup v2 only)"

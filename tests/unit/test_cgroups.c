@@ -351,7 +351,7 @@ static void test_lifecycle(void **ts)
         struct zone_err *err = NULL;
         struct zone_cgroup *cg = NULL;
         assert_int_equal(count_base_dirs(f), 0);
-        int r = zone_cgroup_create(f->path, &res, &cg, &err);
+        int r = zone_cgroup_create(f->path, &res, NULL, &cg, &err);
         if (r < 0)
                 fail_msg("create: %s", err->msg);
         assert_string_equal(zone_cgroup_get_path(cg), f->path);
@@ -412,7 +412,7 @@ static void expect_bad(struct fixture *f, const struct zone_spec_resources *res,
 {
         struct zone_err *err = NULL;
         struct zone_cgroup *cg = NULL;
-        expect_err(zone_cgroup_create(f->path, res, &cg, &err), &err, code, msg);
+        expect_err(zone_cgroup_create(f->path, res, NULL, &cg, &err), &err, code, msg);
         assert_null(cg);
         assert_int_equal(count_base_dirs(f), 0);
 }
@@ -472,7 +472,7 @@ static void test_v1_memory_update(void **ts)
         res.memory.swap = 128 << 20;
         struct zone_err *err = NULL;
         struct zone_cgroup *cg = NULL;
-        if (zone_cgroup_create(f->path, &res, &cg, &err) < 0)
+        if (zone_cgroup_create(f->path, &res, NULL, &cg, &err) < 0)
                 fail_msg("create: %s", err->msg);
         res.memory.limit = 256 << 20;
         res.memory.swap = 512 << 20;
@@ -545,12 +545,12 @@ static void test_open_and_existing(void **ts)
         res.present = true;
         res.pids.has_limit = true;
         res.pids.limit = -1;
-        if (zone_cgroup_create(f->path, &res, &cg, &err) < 0)
+        if (zone_cgroup_create(f->path, &res, NULL, &cg, &err) < 0)
                 fail_msg("create: %s", err->msg);
         if (have_v1("pids"))
                 assert_string_equal(read_cg("pids", f->path, "pids.max"), "max");
         /* Another zone (or anyone) may not take over an existing cgroup. */
-        assert_int_equal(zone_cgroup_create(f->path, NULL, &again, &err), -EEXIST);
+        assert_int_equal(zone_cgroup_create(f->path, NULL, NULL, &again, &err), -EEXIST);
         assert_non_null(strstr(err->msg, "it already exists"));
         zone_err_free(err);
         err = NULL;
@@ -595,7 +595,7 @@ static void test_enter_empty_cpuset(void **ts)
         }
         struct zone_err *err = NULL;
         struct zone_cgroup *cg = NULL, *inner = NULL;
-        if (zone_cgroup_create(f->path, NULL, &cg, &err) < 0)
+        if (zone_cgroup_create(f->path, NULL, NULL, &cg, &err) < 0)
                 fail_msg("create: %s", err->msg);
         char inner_path[160], dir[224];
         snprintf(inner_path, sizeof(inner_path), "%s/inner", f->path);
@@ -624,9 +624,9 @@ static void test_bad_paths(void **ts)
 {
         struct zone_err *err = NULL;
         struct zone_cgroup *cg = NULL;
-        expect_err(zone_cgroup_create("zone/x", NULL, &cg, &err), &err, -EINVAL,
+        expect_err(zone_cgroup_create("zone/x", NULL, NULL, &cg, &err), &err, -EINVAL,
                    "cgroup path \"zone/x\": not a normalised absolute path");
-        expect_err(zone_cgroup_create("/zone-test/../x", NULL, &cg, &err), &err, -EINVAL,
+        expect_err(zone_cgroup_create("/zone-test/../x", NULL, NULL, &cg, &err), &err, -EINVAL,
                    "cgroup path \"/zone-test/../x\": not a normalised absolute path");
         expect_err(zone_cgroup_open("/", &cg, &err), &err, -EINVAL,
                    "cgroup path \"/\": not a normalised absolute path");
