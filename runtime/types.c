@@ -8,6 +8,7 @@
 #include "backend.h"
 #include "types.h"
 #include "util.h"
+#include "vm/guest.h"
 
 const char *const zone_types[] = {"light", "vm", "emulated", NULL};
 
@@ -138,4 +139,13 @@ int zone_type_check_host(const char *type, struct zone_err **err)
         if (!backend->start)
                 return zone_err_set(err, -EOPNOTSUPP, "zone type %s is not available yet", type);
         return 0;
+}
+
+int zone_type_check_usable(const char *type, struct zone_err **err)
+{
+        int r = zone_type_check_host(type, err);
+        if (r < 0 || strcmp(type, "light") == 0)
+                return r;
+        _cleanup_free_ char *kernel = NULL, *initrd = NULL;
+        return vm_guest_files(NULL, &kernel, &initrd, err);
 }

@@ -45,3 +45,6 @@ int zone_kvm_check(const char *path, struct zone_err **err);
 /* Whether this host can run zones of a known type; 0 or a negative errno with the reason.
  * Cheap for light (nothing to check); creates nothing. */
 int zone_type_check_host(const char *type, struct zone_err **err);
+/* What features reports: zone_type_check_host, and for the VM types also the guest kernel and
+ * initramfs a zone gets when its annotations name none. */
+int zone_type_check_usable(const char *type, struct zone_err **err);

@@ -47,7 +47,7 @@ static void types(yajl_gen g)
                 char key[64], value[1024];
                 _cleanup_err_ struct zone_err *err = NULL;
                 snprintf(key, sizeof(key), ZONE_TYPE_ANNOTATION ".%s", *t);
-                if (zone_type_check_host(*t, &err) < 0)
+                if (zone_type_check_usable(*t, &err) < 0)
                         snprintf(value, sizeof(value), "unusable: %s", err->msg);
                 else
                         snprintf(value, sizeof(value), "usable");

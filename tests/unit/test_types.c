@@ -121,6 +121,8 @@ static void host_check(void **state)
         /* light needs nothing beyond what the runtime itself needs. */
         assert_int_equal(zone_type_check_host("light", &err), 0);
         assert_null(err);
+        assert_int_equal(zone_type_check_usable("light", &err), 0);
+        assert_null(err);
         assert_int_equal(zone_type_check_host("kvm", &err), -EINVAL);
         assert_non_null(strstr(err->msg, "\"kvm\""));
         zone_err_free(err);
@@ -128,6 +130,11 @@ static void host_check(void **state)
         /* Without a usable KVM device the vm type fails with the device's own error. */
         if (zone_kvm_check(ZONE_KVM_DEVICE, NULL) < 0) {
                 assert_true(zone_type_check_host("vm", &err) < 0);
+                assert_non_null(strstr(err->msg, "/dev/kvm"));
+                zone_err_free(err);
+                err = NULL;
+                /* What features reports fails for the same reason first. */
+                assert_true(zone_type_check_usable("vm", &err) < 0);
                 assert_non_null(strstr(err->msg, "/dev/kvm"));
                 zone_err_free(err);
         }
