@@ -117,13 +117,13 @@ check-fuzz: fuzz-build
 	tests/run-all.sh --fuzz-only $(BUILD)
 
 check: deps
-	$(MAKE) all asan unit fuzz-build
+	$(MAKE) all asan unit fuzz-build vm
 	tests/run-all.sh $(BUILD)
 
 check-unit: unit
 	tests/run-all.sh --unit-only $(BUILD)
 
-check-integration: all asan
+check-integration: all asan vm
 	tests/run-all.sh --integration-only $(BUILD)
 
 # The pure cgroup v2 path in a QEMU TCG guest (also part of check-integration).

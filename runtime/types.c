@@ -94,6 +94,15 @@ int zone_kvm_check(const char *path, struct zone_err **err)
                     err, -ENOTSUP,
                     "zone type vm needs KVM: %s speaks API version %d, not %d" KVM_HINT, path,
                     version, KVM_API_VERSION);
+        /* kvm_pvm (a paravirtual KVM for hosts without VT-x or AMD-V, often themselves VMs)
+         * runs only guest kernels built for it, which the zone's guest kernel is not. */
+        if (access("/sys/module/kvm_pvm", F_OK) == 0 && access("/sys/module/kvm_intel", F_OK) < 0 &&
+            access("/sys/module/kvm_amd", F_OK) < 0)
+                return zone_err_set(
+                    err, -ENOTSUP,
+                    "zone type vm needs KVM with hardware virtualization: %s is "
+                    "kvm_pvm's, which runs only guest kernels built for PVM" KVM_HINT,
+                    path);
         return 0;
 }
 
