@@ -71,11 +71,7 @@ static int vm_create(struct zone *z, struct zone_err **err)
         int r = vm_guest_validate(z->spec, type, err);
         if (r < 0)
                 return r;
-        if (is_kvm(z) && access("/dev/kvm", R_OK | W_OK) < 0)
-                return zone_err_sys(err, -errno,
-                                    "zone type vm needs /dev/kvm (hardware virtualization), "
-                                    "which this host does not give; type emulated runs the "
-                                    "same zone without it");
+        /* Whether KVM can run the guest was checked when the type was chosen (types.c). */
         _cleanup_free_ char *kernel = NULL, *initrd = NULL, *config = NULL;
         size_t config_len = 0;
         if ((r = vm_guest_files(z->spec, &kernel, &initrd, err)) < 0 ||
