@@ -32,7 +32,7 @@ help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
 	@echo "make check    install deps, build (plain and ASan+UBSan), run unit and integration tests"
 	@echo "make demo     install deps, build, run a real zone on a busybox image"
-	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain and with seccomp"
+	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain, with seccomp, emulated vs bare QEMU"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
 	@echo "make install  install zone-oci (and its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
 
@@ -134,9 +134,10 @@ demo: deps
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)/zone-oci
 
-bench: all
+bench: all vm
 	bench/run.sh $(BUILD)/zone-oci
 	bench/seccomp.sh $(BUILD)/zone-oci
+	bench/vm.sh $(BUILD)/zone-oci
 
 # zone-oci-vm and zone-oci-emulated select their zone type by name alone, so a containerd
 # runtime handler (and a Kubernetes RuntimeClass) can pick one with nothing but a binary path.

@@ -1,0 +1,155 @@
+#!/usr/bin/env bash
+# Emulated zones against their floor, side by side in one loop: (a) the floor, a bare QEMU
+# boot with the zone's own command line (same kernel, machine, memory, devices) but an
+# initramfs whose init reboots at once; (b) `zone-oci run` of /bin/true in a busybox bundle
+# annotated org.zone.type=emulated; (c) the same bundle as a light zone.
+# usage: bench/vm.sh PATH/TO/zone-oci   (BENCH_N iterations, default 20; needs root, QEMU and
+# the guest that `make vm` builds beside zone-oci)
+set -euo pipefail
+
+[ $# -eq 1 ] || { echo "usage: $0 PATH/TO/zone-oci" >&2; exit 2; }
+zone=$(realpath "$1")
+n=${BENCH_N:-20}
+top=$(cd "$(dirname "$0")/.." && pwd)
+build=$(dirname "$zone")
+[ "${build##*/}" = asan ] && build=$(dirname "$build") # BUILD/asan/zone-oci
+if ! [ -f "$build/vm/vmlinuz" ] || ! [ -f "$build/vm/initramfs.cpio.gz" ]; then
+	echo "bench: no guest in $build/vm: make vm BUILD=$build builds it" >&2
+	exit 1
+fi
+
+# The helpers are built here, not by make: they are this script's alone.
+helper_cc() { # helper_cc OUT SRC FLAGS...: compile when the source is newer
+	local out=$1 src=$2
+	shift 2
+	[ "$out" -nt "$src" ] && return 0
+	mkdir -p "$(dirname "$out")"
+	${CC:-cc} -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2 "$@" -o "$out" "$src"
+}
+vmbench=$build/bench/vmbench
+helper_cc "$vmbench" "$top/bench/vmbench.c"
+helper_cc "$build/bench/vm-floor-init" "$top/bench/vm-floor-init.c" \
+	-static -nostdlib -fno-stack-protector -fno-builtin
+floor_initrd=$build/bench/vm-floor.cpio.gz
+if ! [ "$floor_initrd" -nt "$build/bench/vm-floor-init" ]; then
+	rm -rf "$build/bench/vm-floor" && mkdir -p "$build/bench/vm-floor"
+	cp "$build/bench/vm-floor-init" "$build/bench/vm-floor/init"
+	(cd "$build/bench/vm-floor" && echo init | busybox cpio -o -H newc 2>/dev/null | gzip -1) \
+		>"$floor_initrd"
+fi
+
+# shellcheck source=bench/lib.sh
+. "$top/bench/lib.sh"
+bench_setup
+mem_cg=/sys/fs/cgroup/memory$cg # where QEMU lives while a zone runs (v1 memory hierarchy)
+[ -d /sys/fs/cgroup/memory ] || mem_cg=/sys/fs/cgroup$cg
+rootfs_bin=$bundle/rootfs/bin/busybox
+bench_config '.'
+cp "$bundle/config.json" "$work/config-light.json"
+bench_config '.annotations["org.zone.type"] = "emulated"'
+cp "$bundle/config.json" "$work/config-emulated.json"
+
+# measure KIND ID: one timed run of KIND, appended to $work/KIND.dat as
+# "ms peak_rss_kib qemu_hwm_kib boot_to_workload_ms".
+measure() {
+	local kind=$1 id=$2 res st
+	sleep "$(awk -v ms="${BENCH_GAP_MS:-50}" 'BEGIN { printf "%.3f", ms / 1000 }')"
+	case $kind in
+	floor) res=$("$vmbench" -s "${floor_argv[@]}" 2>&1 >/dev/null | tail -1) ;;
+	*)
+		cp "$work/config-$kind.json" "$bundle/config.json"
+		res=$("$vmbench" -a "$rootfs_bin" -c "$mem_cg" "$zone" --root "$work/state" run \
+			--bundle "$bundle" "$id" 2>&1 >/dev/null | tail -1)
+		;;
+	esac
+	st=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<<"$res")
+	if [ "$st" != 0 ]; then
+		[ "$kind" = floor ] || bench_del zone-oci "$work/state" "$id"
+		failures=$((failures + 1))
+		[ "$failures" -le 3 ] && echo "bench: $kind run failed: $res" >&2
+		return 0
+	fi
+	sed -n 's/^ms=\([0-9.]*\) rss_kib=\([0-9]*\) qemu_hwm_kib=\([0-9]*\) access_ms=\([-0-9.]*\).*/\1 \2 \3 \4/p' \
+		<<<"$res" >>"$work/$kind.dat"
+}
+
+# The zone's own QEMU command line, read from /proc while a first (unmeasured) emulated zone
+# runs; the floor is that line with the floor's initramfs, and QEMU's fd 3 a socketpair.
+cp "$work/config-emulated.json" "$bundle/config.json"
+probe=$("$vmbench" -c "$mem_cg" -q "$work/qemu.cmdline" "$zone" --root "$work/state" run \
+	--bundle "$bundle" "probe-$$" 2>&1 >/dev/null | tail -1)
+[ -s "$work/qemu.cmdline" ] || { echo "bench: no QEMU seen in the probe zone: $probe" >&2; exit 1; }
+mapfile -d '' -t floor_argv <"$work/qemu.cmdline"
+for i in "${!floor_argv[@]}"; do
+	[ "${floor_argv[$i]}" = -initrd ] && floor_argv[i+1]=$floor_initrd
+done
+quote() { local a out=; for a in "$@"; do [[ $a =~ [\ \"] ]] && a="\"$a\""; out+="$a "; done; echo "${out% }"; }
+zone_line=$(mapfile -d '' -t a <"$work/qemu.cmdline" && quote "${a[@]}")
+echo "bench: the emulated zone's QEMU: $zone_line"
+echo "bench: the floor: the same with -initrd $floor_initrd (its /init reboots at once)"
+# What a vm zone's line differs in (runtime/vm/qemu_cmd.c): KVM and the host's CPU model
+# in place of TCG and its translation cache.
+echo "bench: a vm zone (KVM, not run here): ${zone_line/-accel tcg,tb-size=64/-accel kvm -cpu host}"
+
+kinds=(floor emulated light)
+echo "bench: $n iterations, alternating the floor, emulated and light (the order rotating)"
+for i in $(seq "$n"); do
+	for j in 0 1 2; do
+		measure "${kinds[$(((i + j) % 3))]}" "v-$$-$i"
+	done
+done
+
+table() {
+	local k f med_f med_l med runs
+	med_f=$(bench_pct "$work/floor.dat" 1 50)
+	med_l=$(bench_pct "$work/light.dat" 1 50)
+	printf '\n%-9s %5s %10s %10s %12s %12s %9s %9s\n' kind runs "median ms" "p90 ms" \
+		"workload ms" "QEMU RSS KiB" "vs floor" "vs light"
+	for k in "${kinds[@]}"; do
+		f=$work/$k.dat
+		runs=$([ -f "$f" ] && wc -l <"$f" || echo 0)
+		med=$(bench_pct "$f" 1 50)
+		local wl=- rss=-
+		[ "$k" = floor ] || wl=$(bench_pct "$f" 4 50)
+		[ "$k" = floor ] && rss=$(bench_pct "$f" 2 50)
+		[ "$k" = emulated ] && rss=$(bench_pct "$f" 3 50)
+		printf '%-9s %5s %10s %10s %12s %12s %9s %9s\n' "$k" "$runs" "$med" \
+			"$(bench_pct "$f" 1 90)" "$wl" "$rss" "$(bench_ratio "$med" "$med_f")" \
+			"$(bench_ratio "$med" "$med_l")"
+	done
+}
+echo
+echo "run of /bin/true: wall ms from spawn to exit; workload ms: from spawn to the first read"
+echo "of the zone's /bin/busybox (its execve; for emulated, QEMU's 9p read); QEMU RSS: peak"
+echo "(floor: QEMU's own rusage; emulated: VmHWM sampled every 10 ms); medians"
+table
+awk -v f="$(bench_pct "$work/floor.dat" 2 50)" -v e="$(bench_pct "$work/emulated.dat" 3 50)" \
+	'BEGIN { if (f != "nan" && e != "nan")
+		printf "\nQEMU peak RSS, emulated zone minus floor: %.1f MiB (what the agent, its modules, 9p and the workload add)\n", (e - f) / 1024 }'
+
+# Guest RAM: what the runtime gives the guest (-m) for a memory limit, and what QEMU then
+# holds at its peak in the zone's cgroup, which the limit also bounds.
+echo
+echo "guest RAM per memory limit (one run each): -m given, QEMU peak RSS, outcome"
+for limit in none 134217728 268435456 536870912; do
+	if [ "$limit" = none ]; then
+		cp "$work/config-emulated.json" "$bundle/config.json"
+	else
+		jq --argjson l "$limit" '.linux.resources.memory.limit = $l' \
+			"$work/config-emulated.json" >"$bundle/config.json"
+	fi
+	rm -f "$work/qemu.cmdline"
+	res=$("$vmbench" -c "$mem_cg" -q "$work/qemu.cmdline" "$zone" --root "$work/state" run \
+		--bundle "$bundle" "m-$$-$limit" 2>"$work/mem.err" >/dev/null; tail -1 "$work/mem.err")
+	bench_del zone-oci "$work/state" "m-$$-$limit"
+	m=
+	[ -s "$work/qemu.cmdline" ] && m=$(tr '\0' '\n' <"$work/qemu.cmdline" | sed -n '/^-m$/{n;p}')
+	hwm=$(sed -n 's/.*qemu_hwm_kib=\([0-9]*\).*/\1/p' <<<"$res")
+	st=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<<"$res")
+	why=ok
+	[ "$st" = 0 ] || why="failed: $(grep -m1 '^zone-oci' "$work/mem.err" || echo "status $st")"
+	printf '%-22s -m %-6s QEMU peak %6s KiB  %s\n' \
+		"$([ "$limit" = none ] && echo "no limit" || echo "limit $((limit >> 20)) MiB")" \
+		"${m:-?}" "${hwm:-?}" "$why"
+done
+[ "$failures" -eq 0 ] || echo "bench: $failures runs failed (left out of the tables)"
