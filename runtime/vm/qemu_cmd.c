@@ -6,7 +6,8 @@
  * - tsc_early_khz: without it the guest's TSC calibration can hang under TCG on a busy host
  *   (microvm has no HPET to fall back on); tsc=reliable keeps the clocksource watchdog from
  *   dropping the TSC mid-run for the same reason.
- * - quiet loglevel=0: console output is slow under TCG. */
+ * - quiet loglevel=0: console output is slow under TCG.
+ * - -sandbox: QEMU's seccomp filter, the last of its confinement's layers. */
 #include "qemu_cmd.h"
 
 #include <errno.h>
@@ -107,6 +108,10 @@ int vm_qemu_argv(const struct vm_qemu_config *c, char ***ret, struct zone_err **
         add(&v, &r, "-display");
         add(&v, &r, "none");
         add(&v, &r, "-no-reboot");
+        /* QEMU's own seccomp filter, on top of its confinement (confine.c): no obsolete system
+         * calls, no set*id, no fork or exec, no scheduler or priority changes. */
+        add(&v, &r, "-sandbox");
+        add(&v, &r, "%s", VM_QEMU_SANDBOX);
         add(&v, &r, "-kernel");
         add(&v, &r, "%s", c->kernel);
         add(&v, &r, "-initrd");

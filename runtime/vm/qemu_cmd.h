@@ -28,5 +28,8 @@ unsigned vm_guest_mem_mib(int64_t limit);
 /* vCPUs for a zone: ceil(quota / period) when both are set (at most host_cpus), else 1. */
 unsigned vm_guest_vcpus(int64_t quota, uint64_t period, unsigned host_cpus);
 
+/* QEMU's seccomp filter (-sandbox), with every optional deny this QEMU (7.2) knows. */
+#define VM_QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+
 /* The argv (NULL-terminated, strv) to exec. */
 int vm_qemu_argv(const struct vm_qemu_config *c, char ***ret, struct zone_err **err);

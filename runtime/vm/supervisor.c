@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "../util.h"
+#include "confine.h"
 #include "proto.h"
 
 /* Boot to the agent's READY; TCG boots take 2-4 s here, a loaded host many times that. */
@@ -86,7 +87,7 @@ static __attribute__((noreturn, format(printf, 2, 3))) void fail(struct sup *u, 
 static pid_t spawn_qemu(struct sup *u)
 {
         const struct vm_supervisor *s = u->s;
-        pid_t pid = fork();
+        pid_t pid = vm_confine_fork(s->qemu_argv, s->qemu_log_fd);
         if (pid != 0)
                 return pid;
         /* QEMU dies with its supervisor: a SIGKILLed zone takes its VM with it. */

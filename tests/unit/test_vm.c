@@ -9,6 +9,7 @@
 
 #include "err.h"
 #include "util.h"
+#include "vm/confine.h"
 #include "vm/qemu_cmd.h"
 
 static struct vm_qemu_config base(void)
@@ -69,6 +70,9 @@ static void test_tcg(void **state)
                             "virtio-9p-device,fsdev=root,mount_tag=zoneroot");
         assert_null(after(v, "-serial", NULL));
         assert_false(has(v, "-cpu"));
+        assert_string_equal(
+            after(v, "-sandbox", NULL),
+            "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny");
         strv_free(v);
 }
 
@@ -117,13 +121,52 @@ static void test_mem_and_vcpus(void **state)
         assert_int_equal(vm_guest_vcpus(100000, 0, 2), 1);
 }
 
+/* The confinement reads what QEMU opens from the command line the builder made. */
+static void test_confine_plan(void **state)
+{
+        struct vm_qemu_config c = base();
+        char **v = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        struct vm_confine_plan p;
+        assert_int_equal(vm_confine_plan_from_argv(v, &p, &err), 0);
+        assert_string_equal(p.kernel, "/k/vmlinuz");
+        assert_string_equal(p.initrd, "/k/initramfs.cpio.gz");
+        assert_string_equal(p.share, "/b/root,fs");
+        assert_false(p.share_readonly);
+        assert_null(p.console);
+        assert_false(p.kvm);
+        vm_confine_plan_done(&p);
+        strv_free(v);
+
+        c.kvm = true;
+        c.root_readonly = true;
+        c.console_log = "/s/con,sole.log";
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_int_equal(vm_confine_plan_from_argv(v, &p, &err), 0);
+        assert_true(p.share_readonly);
+        assert_true(p.kvm);
+        assert_string_equal(p.console, "/s/con,sole.log");
+        vm_confine_plan_done(&p);
+        strv_free(v);
+}
+
+static void test_confine_plan_incomplete(void **state)
+{
+        char *v[] = {"qemu-system-x86_64", "-kernel", "/k", "-initrd", "/i", NULL};
+        struct vm_confine_plan p;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_confine_plan_from_argv(v, &p, &err), -EINVAL);
+        assert_non_null(strstr(err->msg, "-fsdev path"));
+        zone_err_free(err);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_tcg),
-            cmocka_unit_test(test_kvm_readonly_console),
-            cmocka_unit_test(test_incomplete),
-            cmocka_unit_test(test_mem_and_vcpus),
+            cmocka_unit_test(test_tcg),          cmocka_unit_test(test_kvm_readonly_console),
+            cmocka_unit_test(test_incomplete),   cmocka_unit_test(test_mem_and_vcpus),
+            cmocka_unit_test(test_confine_plan), cmocka_unit_test(test_confine_plan_incomplete),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
