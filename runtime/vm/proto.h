@@ -3,29 +3,48 @@
  * bytes of payload. Both sides are the same build of the project on x86-64, so integers are
  * little-endian and sent as they are in memory.
  *
- *   agent -> host  HELLO    u32 version            first frame, as soon as the port is open
- *   host  -> agent CONFIG   config.json text        only if the version is the host's own
- *   agent -> host  READY    -                       the zone is created, its process waits
- *   host  -> agent START    -                       run the zone's process
- *   agent -> host  STARTED  -                       the process was exec'd
- *   agent -> host  STDOUT   bytes                   the zone's standard output
- *   agent -> host  STDERR   bytes                   the zone's standard error
- *   host  -> agent SIGNAL   u32 signal number       for the zone's process
- *   agent -> host  EXIT     i32 status              exit code, or 128 + signal; then power off
- *   agent -> host  ERROR    message text            create or start failed in the guest
- */
+ * A frame's `stream` says which process it is about: 0 is the zone's own process, 1 and up
+ * an exec'd one (the host numbers them). Frames of stream 0 unless said otherwise:
+ *
+ *   agent -> host  HELLO     u32 version          first frame, as soon as the port is open
+ *   host  -> agent CONFIG    config.json text      only if the version is the host's own
+ *   agent -> host  READY     -                     the zone is created, its process waits
+ *   host  -> agent START     -                     run the zone's process
+ *   agent -> host  STARTED   -                     the process was exec'd
+ *   host  -> agent EXEC      config.json text      stream N: run its process in the zone
+ *   agent -> host  EXECED    -                     stream N: the exec'd process runs
+ *   agent -> host  STDOUT    bytes                 any stream: the process's standard output
+ *   agent -> host  STDERR    bytes                 any stream: its standard error
+ *   host  -> agent STDIN     bytes, none at EOF    any stream: for its standard input
+ *   agent -> host  STDIN_ACK u32 count             any stream: that many bytes were written
+ *   host  -> agent SIGNAL    u32 signal number     any stream: for its process
+ *   agent -> host  EXIT      i32 status            any stream: exit code, or 128 + signal;
+ *                                                  on stream 0 the VM powers off next
+ *   agent -> host  ERROR     message text          create or start failed (stream 0), or an
+ *                                                  exec did (stream N, which then ends)
+ *
+ * The host keeps at most VM_STDIN_WINDOW bytes of a stream's input unacknowledged, so the
+ * agent never holds more than that per process and never blocks on a process's stdin.
+ *
+ * The supervisor's control socket (VM_CTL_SOCKET in the zone's state directory) speaks the
+ * same frames: an exec's relay sends EXEC, then STDIN and SIGNAL; it gets EXECED or ERROR,
+ * then STDOUT, STDERR, STDIN_ACK and EXIT, all on stream 0 of its own connection. */
 #pragma once
 
 #include <stddef.h>
 #include <stdint.h>
 
-#define VM_PROTO_VERSION 1u
+#define VM_PROTO_VERSION 2u
 /* The port's name in the guest (/sys/class/virtio-ports/vport*\/name). */
 #define VM_PORT_NAME "org.zone.agent"
 /* The 9p mount tag of the zone's root. */
 #define VM_ROOT_TAG "zoneroot"
 /* A config.json is at most this long (as the runtime reads it); output frames are smaller. */
 #define VM_FRAME_MAX (16u << 20)
+/* Unacknowledged stdin bytes per stream. */
+#define VM_STDIN_WINDOW (256u << 10)
+/* The supervisor's socket for exec, in the zone's state directory. */
+#define VM_CTL_SOCKET "vm.sock"
 
 enum vm_msg {
         VM_MSG_HELLO = 1,
@@ -38,18 +57,24 @@ enum vm_msg {
         VM_MSG_SIGNAL,
         VM_MSG_EXIT,
         VM_MSG_ERROR,
+        VM_MSG_EXEC,
+        VM_MSG_EXECED,
+        VM_MSG_STDIN,
+        VM_MSG_STDIN_ACK,
 };
 
 struct vm_frame_hdr {
         uint32_t type;
+        uint32_t stream;
         uint32_t len;
 };
 
 /* Writes one frame (retrying short writes and EINTR). 0 or a negative errno. */
-int vm_frame_send(int fd, uint32_t type, const void *data, size_t len);
+int vm_frame_send(int fd, uint32_t type, uint32_t stream, const void *data, size_t len);
 /* Reads one frame; *ret is malloc'd with a NUL after the payload (so text can be used as a
  * string), *ret_len its length. -EPIPE at a clean end of stream, -EPROTO for a frame longer
- * than max. */
-int vm_frame_recv(int fd, size_t max, uint32_t *ret_type, char **ret, size_t *ret_len);
+ * than max. ret_stream may be NULL. */
+int vm_frame_recv(int fd, size_t max, uint32_t *ret_type, uint32_t *ret_stream, char **ret,
+                  size_t *ret_len);
 /* The name of a message type, for errors. */
 const char *vm_msg_name(uint32_t type);

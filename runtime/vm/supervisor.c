@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,12 +27,26 @@
 /* Boot to the agent's READY; TCG boots take 2-4 s here, a loaded host many times that. */
 #define BOOT_TIMEOUT_MS 120000
 
+/* Exec relays connected at once; more wait in the listen queue. */
+#define MAX_CLIENTS 64
+
+/* An exec's relay (exec_relay.c), connected to the control socket. */
+struct client {
+        int fd;
+        uint32_t stream; /* its process's stream on the agent's channel */
+};
+
 struct sup {
         const struct vm_supervisor *s;
         int ctl;
         int fifo;
         pid_t qemu;
         int sfd;
+        struct client clients[MAX_CLIENTS];
+        size_t n_clients;
+        uint32_t next_stream;
+        bool in_open;      /* our stdin still relayed to the zone's process */
+        size_t in_unacked; /* of it, bytes the agent has not written to the process yet */
 };
 
 static void closefrom_except(const int *keep, size_t n)
@@ -79,7 +94,7 @@ static __attribute__((noreturn, format(printf, 2, 3))) void fail(struct sup *u, 
         va_end(ap);
         stop_qemu(u);
         /* The creator reports it as its error; after that only stderr is left. */
-        if (u->ctl < 0 || vm_frame_send(u->ctl, VM_MSG_ERROR, msg, strlen(msg)) < 0)
+        if (u->ctl < 0 || vm_frame_send(u->ctl, VM_MSG_ERROR, 0, msg, strlen(msg)) < 0)
                 dprintf(STDERR_FILENO, "zone: %s\n", msg);
         _exit(255);
 }
@@ -139,8 +154,8 @@ static void reap(struct sup *u)
 static void started(struct sup *u, bool ok, const char *msg)
 {
         if (u->s->run_now && u->ctl >= 0) {
-                int r = ok ? vm_frame_send(u->ctl, VM_MSG_STARTED, NULL, 0)
-                           : vm_frame_send(u->ctl, VM_MSG_ERROR, msg, strlen(msg));
+                int r = ok ? vm_frame_send(u->ctl, VM_MSG_STARTED, 0, NULL, 0)
+                           : vm_frame_send(u->ctl, VM_MSG_ERROR, 0, msg, strlen(msg));
                 (void)r;
         } else if (!ok)
                 dprintf(STDERR_FILENO, "zone: %s\n", msg);
@@ -149,10 +164,105 @@ static void started(struct sup *u, bool ok, const char *msg)
         closep(&u->fifo);
 }
 
+static void send_agent(struct sup *u, uint32_t type, uint32_t stream, const void *data, size_t len)
+{
+        int r = vm_frame_send(u->s->agent_fd, type, stream, data, len);
+        if (r < 0 && r != -EPIPE)
+                fail(u, "write to the guest agent: %s", strerror(-r));
+        /* EPIPE: the VM is ending; reading the agent's stream says how. */
+}
+
+static void drop_client(struct sup *u, size_t i, bool kill_process)
+{
+        if (kill_process) {
+                /* Its relay is gone (killed, or its caller with it): so is the process. */
+                uint32_t sig = SIGKILL;
+                send_agent(u, VM_MSG_SIGNAL, u->clients[i].stream, &sig, sizeof(sig));
+        }
+        close(u->clients[i].fd);
+        u->clients[i] = u->clients[--u->n_clients];
+}
+
+static void accept_client(struct sup *u, int lfd)
+{
+        int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+        if (fd < 0)
+                return;
+        if (u->n_clients == MAX_CLIENTS) {
+                const char *msg = "too many execs in this zone at once";
+                vm_frame_send(fd, VM_MSG_ERROR, 0, msg, strlen(msg));
+                close(fd);
+                return;
+        }
+        u->clients[u->n_clients++] = (struct client){.fd = fd, .stream = u->next_stream++};
+}
+
+/* A frame from relay i: EXEC, STDIN and SIGNAL go to the agent on the relay's stream. */
+static void client_frame(struct sup *u, size_t i, enum phase phase)
+{
+        _cleanup_free_ char *data = NULL;
+        uint32_t type;
+        size_t len;
+        if (vm_frame_recv(u->clients[i].fd, VM_FRAME_MAX, &type, NULL, &data, &len) < 0 ||
+            (type != VM_MSG_EXEC && type != VM_MSG_STDIN && type != VM_MSG_SIGNAL)) {
+                drop_client(u, i, true);
+                return;
+        }
+        if (type == VM_MSG_EXEC && phase < WAITING_START) {
+                const char *msg = "the zone is not created yet";
+                vm_frame_send(u->clients[i].fd, VM_MSG_ERROR, 0, msg, strlen(msg));
+                drop_client(u, i, false);
+                return;
+        }
+        send_agent(u, type, u->clients[i].stream, data, len);
+}
+
+/* A frame from the agent about exec'd process `stream`, for its relay. */
+static void to_client(struct sup *u, uint32_t type, uint32_t stream, const char *data, size_t len)
+{
+        for (size_t i = 0; i < u->n_clients; i++) {
+                if (u->clients[i].stream != stream)
+                        continue;
+                bool last = type == VM_MSG_EXIT || type == VM_MSG_ERROR;
+                if (vm_frame_send(u->clients[i].fd, type, 0, data, len) < 0)
+                        drop_client(u, i, !last);
+                else if (last)
+                        drop_client(u, i, false);
+                return;
+        }
+        /* No relay (it went away): the process was killed, nothing to tell. */
+}
+
+/* Our stdin, for the zone's process: a window's worth at most in flight. */
+static void relay_stdin(struct sup *u)
+{
+        char buf[65536];
+        size_t room = VM_STDIN_WINDOW - u->in_unacked;
+        ssize_t n = read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                return;
+        if (n <= 0) {
+                /* End of input (or none to read): the process's stdin closes. */
+                u->in_open = false;
+                send_agent(u, VM_MSG_STDIN, 0, NULL, 0);
+                return;
+        }
+        u->in_unacked += (size_t)n;
+        send_agent(u, VM_MSG_STDIN, 0, buf, (size_t)n);
+}
+
 void vm_supervisor_main(const struct vm_supervisor *s)
 {
-        struct sup u = {.s = s, .ctl = s->ctl_fd, .fifo = s->fifo_fd, .qemu = 0, .sfd = -1};
+        struct sup u = {.s = s,
+                        .ctl = s->ctl_fd,
+                        .fifo = s->fifo_fd,
+                        .qemu = 0,
+                        .sfd = -1,
+                        .next_stream = 1,
+                        .in_open = true};
         signal(SIGPIPE, SIG_IGN);
+        /* Reading a terminal we no longer own gives EIO (end of input), never a stop. */
+        signal(SIGTTIN, SIG_IGN);
         sigset_t set;
         sigfillset(&set);
         sigdelset(&set, SIGKILL);
@@ -170,7 +280,8 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         if (u.sfd < 0)
                 fail(&u, "signalfd: %s", strerror(errno));
         /* Nothing of the creator stays open here, its state lock least of all. */
-        int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qemu_log_fd, u.ctl, u.fifo, u.sfd};
+        int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qemu_log_fd, u.ctl, u.fifo,
+                      u.sfd,       s->listen_fd};
         closefrom_except(keep, sizeof(keep) / sizeof(keep[0]));
 
         char go;
@@ -183,15 +294,27 @@ void vm_supervisor_main(const struct vm_supervisor *s)
 
         enum phase phase = BOOTING;
         int64_t deadline = now_ms() + BOOT_TIMEOUT_MS;
+        enum { P_AGENT, P_SIG, P_CTL, P_FIFO, P_LISTEN, P_STDIN, P_CLIENTS };
         for (;;) {
-                struct pollfd p[4] = {{.fd = s->agent_fd, .events = POLLIN},
-                                      {.fd = u.sfd, .events = POLLIN},
-                                      {.fd = -1},
-                                      {.fd = -1}};
+                struct pollfd p[P_CLIENTS + MAX_CLIENTS] = {
+                    [P_AGENT] = {.fd = s->agent_fd, .events = POLLIN},
+                    [P_SIG] = {.fd = u.sfd, .events = POLLIN},
+                    [P_CTL] = {.fd = -1},
+                    [P_FIFO] = {.fd = -1},
+                    [P_LISTEN] = {.fd = -1},
+                    [P_STDIN] = {.fd = -1}};
                 if (phase == WAITING_START && s->run_now)
-                        p[2] = (struct pollfd){.fd = u.ctl, .events = POLLIN};
+                        p[P_CTL] = (struct pollfd){.fd = u.ctl, .events = POLLIN};
                 if (phase == WAITING_START && !s->run_now)
-                        p[3] = (struct pollfd){.fd = u.fifo, .events = POLLIN};
+                        p[P_FIFO] = (struct pollfd){.fd = u.fifo, .events = POLLIN};
+                if (phase >= WAITING_START) {
+                        p[P_LISTEN] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
+                        if (u.in_open && u.in_unacked < VM_STDIN_WINDOW)
+                                p[P_STDIN] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+                }
+                size_t n_clients = u.n_clients;
+                for (size_t i = 0; i < n_clients; i++)
+                        p[P_CLIENTS + i] = (struct pollfd){.fd = u.clients[i].fd, .events = POLLIN};
                 int timeout = -1;
                 if (phase < WAITING_START) {
                         int64_t left = deadline - now_ms();
@@ -200,45 +323,53 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                                      BOOT_TIMEOUT_MS / 1000);
                         timeout = (int)left;
                 }
-                int n = poll(p, 4, timeout);
+                int n = poll(p, P_CLIENTS + n_clients, timeout);
                 if (n < 0 && errno == EINTR)
                         continue;
                 if (n < 0)
                         fail(&u, "poll: %s", strerror(errno));
-                if (p[1].revents) {
+                if (p[P_SIG].revents) {
                         struct signalfd_siginfo si;
                         if (read(u.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
                                 if (si.ssi_signo == SIGCHLD)
                                         reap(&u);
                                 else {
                                         uint32_t sig = si.ssi_signo;
-                                        vm_frame_send(s->agent_fd, VM_MSG_SIGNAL, &sig,
-                                                      sizeof(sig));
+                                        send_agent(&u, VM_MSG_SIGNAL, 0, &sig, sizeof(sig));
                                 }
                         }
                 }
-                if (p[2].revents) {
+                if (p[P_CTL].revents) {
                         _cleanup_free_ char *data = NULL;
                         uint32_t type;
                         size_t len;
-                        if (vm_frame_recv(u.ctl, 0, &type, &data, &len) < 0 || type != VM_MSG_START)
+                        if (vm_frame_recv(u.ctl, 0, &type, NULL, &data, &len) < 0 ||
+                            type != VM_MSG_START)
                                 fail(&u, "the runtime went away before starting the zone");
-                        vm_frame_send(s->agent_fd, VM_MSG_START, NULL, 0);
+                        send_agent(&u, VM_MSG_START, 0, NULL, 0);
                         phase = STARTING;
                 }
-                if (p[3].revents) {
+                if (p[P_FIFO].revents) {
                         char c;
                         if (read(u.fifo, &c, 1) == 1) {
-                                vm_frame_send(s->agent_fd, VM_MSG_START, NULL, 0);
+                                send_agent(&u, VM_MSG_START, 0, NULL, 0);
                                 phase = STARTING;
                         }
                 }
-                if (!p[0].revents)
+                if (p[P_STDIN].revents)
+                        relay_stdin(&u);
+                /* Backwards: dropping a client moves the last one into its place. */
+                for (size_t i = n_clients; i-- > 0;)
+                        if (p[P_CLIENTS + i].revents)
+                                client_frame(&u, i, phase);
+                if (p[P_LISTEN].revents)
+                        accept_client(&u, s->listen_fd);
+                if (!p[P_AGENT].revents)
                         continue;
                 _cleanup_free_ char *data = NULL;
-                uint32_t type;
+                uint32_t type, stream;
                 size_t len;
-                int r = vm_frame_recv(s->agent_fd, VM_FRAME_MAX, &type, &data, &len);
+                int r = vm_frame_recv(s->agent_fd, VM_FRAME_MAX, &type, &stream, &data, &len);
                 if (r == -EPIPE) {
                         /* QEMU closed the stream: its exit (SIGCHLD) says why. */
                         waitpid(u.qemu, NULL, 0);
@@ -249,6 +380,10 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                 }
                 if (r < 0)
                         fail(&u, "read from the guest agent: %s", strerror(-r));
+                if (stream != 0) {
+                        to_client(&u, type, stream, data, len);
+                        continue;
+                }
                 switch (type) {
                 case VM_MSG_HELLO: {
                         uint32_t version = 0;
@@ -260,7 +395,8 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                                      "the guest agent speaks protocol version %u, this runtime %u: "
                                      "rebuild the guest's initramfs",
                                      version, VM_PROTO_VERSION);
-                        if (vm_frame_send(s->agent_fd, VM_MSG_CONFIG, s->config, s->config_len) < 0)
+                        if (vm_frame_send(s->agent_fd, VM_MSG_CONFIG, 0, s->config, s->config_len) <
+                            0)
                                 fail(&u, "send the config to the guest agent");
                         phase = CONFIGURED;
                         break;
@@ -268,7 +404,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                 case VM_MSG_READY:
                         if (phase != CONFIGURED)
                                 fail(&u, "guest agent: unexpected READY");
-                        if (vm_frame_send(u.ctl, VM_MSG_READY, NULL, 0) < 0)
+                        if (vm_frame_send(u.ctl, VM_MSG_READY, 0, NULL, 0) < 0)
                                 fail(&u, "the runtime went away while creating the zone");
                         if (!s->run_now)
                                 closep(&u.ctl);
@@ -291,6 +427,13 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                 case VM_MSG_STDERR:
                         write_full(STDERR_FILENO, data, len);
                         break;
+                case VM_MSG_STDIN_ACK: {
+                        uint32_t k = 0;
+                        if (len == sizeof(k))
+                                memcpy(&k, data, sizeof(k));
+                        u.in_unacked -= k < u.in_unacked ? k : u.in_unacked;
+                        break;
+                }
                 case VM_MSG_EXIT: {
                         int32_t status = 255;
                         if (len == sizeof(status))
@@ -298,7 +441,8 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                         if (phase == STARTING)
                                 started(&u, true, NULL);
                         /* The agent removed the zone in the guest and 9p wrote through: the
-                         * guest's own power-off would only add time. */
+                         * guest's own power-off would only add time. Exec relays see their
+                         * connection end. */
                         stop_qemu(&u);
                         _exit(status & 0xff);
                 }

@@ -1,7 +1,8 @@
 /* The host side of a running vm or emulated zone: a forked copy of the runtime, the process
  * the zone's state names. It starts QEMU as its child, speaks to the guest agent, relays the
- * zone's output to its own stdout/stderr, forwards signals, and exits with the zone
- * process's exit status. */
+ * zone's output to its own stdout/stderr and its own stdin to the zone, forwards signals,
+ * routes exec'd processes' streams between the agent and their relays (exec_relay.h), and
+ * exits with the zone process's exit status. */
 #pragma once
 
 #include <stdbool.h>
@@ -14,6 +15,7 @@ struct vm_supervisor {
         int qemu_log_fd;   /* QEMU's stderr */
         int ctl_fd;        /* to the creator: GO in, READY/ERROR out; START/STARTED for run */
         int fifo_fd;       /* create without run: start's write releases the zone, or -1 */
+        int listen_fd;     /* the control socket exec's relays connect to (VM_CTL_SOCKET) */
         bool run_now;
         const char *config; /* the guest's config.json */
         size_t config_len;

@@ -1,6 +1,7 @@
 /* The vm and emulated backends: a zone in a QEMU virtual machine (KVM for "vm", TCG for
  * "emulated") whose guest agent runs the zone's process. The process the zone's state names
- * is the host-side supervisor (supervisor.c), in the zone's cgroup with QEMU, its child. */
+ * is the host-side supervisor (supervisor.c), in the zone's cgroup with QEMU, its child; an
+ * exec'd process's is its relay (exec_relay.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -10,12 +11,14 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "../backend.h"
 #include "../cgroups/cgroup.h"
 #include "../util.h"
+#include "exec_relay.h"
 #include "guest.h"
 #include "proto.h"
 #include "qemu_cmd.h"
@@ -65,6 +68,27 @@ static int qemu_config(struct zone *z, const char *kernel, const char *initrd,
         return 0;
 }
 
+/* The supervisor's control socket, where exec's relays connect: in the zone's state
+ * directory, for root alone. */
+static int control_socket(int dfd, int *ret, struct zone_err **err)
+{
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dfd, VM_CTL_SOCKET);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "make the zone's control socket");
+        unlinkat(dfd, VM_CTL_SOCKET, 0);
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+                return zone_err_sys(err, -errno, "bind %s in the zone's state", VM_CTL_SOCKET);
+        if (fchmodat(dfd, VM_CTL_SOCKET, 0600, 0) < 0 || listen(fd, 16) < 0) {
+                int r = zone_err_sys(err, -errno, "set up %s in the zone's state", VM_CTL_SOCKET);
+                unlinkat(dfd, VM_CTL_SOCKET, 0);
+                return r;
+        }
+        *ret = steal_fd(&fd);
+        return 0;
+}
+
 static int vm_create(struct zone *z, struct zone_err **err)
 {
         const char *type = z->backend->name;
@@ -99,6 +123,12 @@ static int vm_create(struct zone *z, struct zone_err **err)
                         return r;
                 }
         }
+        _cleanup_close_ int listen_fd = -1;
+        if ((r = control_socket(dfd, &listen_fd, err)) < 0) {
+                if (!z->run_now)
+                        unlinkat(dfd, START_FIFO, 0);
+                return r;
+        }
         int agent[2] = {-1, -1}, ctl[2] = {-1, -1};
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) < 0 ||
             socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
@@ -117,6 +147,7 @@ static int vm_create(struct zone *z, struct zone_err **err)
                                           .qemu_log_fd = log_fd,
                                           .ctl_fd = ctl[1],
                                           .fifo_fd = fifo,
+                                          .listen_fd = listen_fd,
                                           .run_now = z->run_now,
                                           .config = config,
                                           .config_len = config_len};
@@ -136,7 +167,7 @@ static int vm_create(struct zone *z, struct zone_err **err)
         _cleanup_free_ char *msg = NULL;
         uint32_t t;
         size_t len;
-        r = vm_frame_recv(ctl[0], 64u << 10, &t, &msg, &len);
+        r = vm_frame_recv(ctl[0], 64u << 10, &t, NULL, &msg, &len);
         if (r < 0) {
                 r = zone_err_sys(err, r, "boot the %s zone's VM: its supervisor died", type);
                 goto fail;
@@ -160,6 +191,7 @@ fail:
         z->state->pid = 0;
         if (!z->run_now)
                 unlinkat(dfd, START_FIFO, 0);
+        unlinkat(dfd, VM_CTL_SOCKET, 0);
 out:
         closep(&agent[0]);
         closep(&agent[1]);
@@ -171,13 +203,13 @@ out:
 static int vm_start(struct zone *z, struct zone_err **err)
 {
         if (z->run_now) {
-                int r = vm_frame_send(z->sync_fd, VM_MSG_START, NULL, 0);
+                int r = vm_frame_send(z->sync_fd, VM_MSG_START, 0, NULL, 0);
                 if (r < 0)
                         return zone_err_sys(err, r, "start the zone's process");
                 _cleanup_free_ char *msg = NULL;
                 uint32_t t;
                 size_t len;
-                r = vm_frame_recv(z->sync_fd, 64u << 10, &t, &msg, &len);
+                r = vm_frame_recv(z->sync_fd, 64u << 10, &t, NULL, &msg, &len);
                 closep(&z->sync_fd);
                 if (r < 0)
                         return zone_err_sys(err, r,
@@ -221,16 +253,64 @@ static int vm_stats(struct zone *z, struct zone_stats *ret, struct zone_err **er
         return zone_backend_light.stats(z, ret, err);
 }
 
+/* The process runs in the guest; the pid the caller gets is its relay's (exec_relay.h), the
+ * caller's child, in the zone's cgroup like everything else of the zone on the host. */
 static int vm_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret_pid,
                    int *ret_tty_master, struct zone_err **err)
 {
-        return zone_err_set(err, -EOPNOTSUPP, "exec: not supported yet for %s zones",
-                            z->backend->name);
+        const char *type = z->backend->name;
+        *ret_tty_master = -1;
+        if (opts->process->terminal || opts->console_socket)
+                return zone_err_set(err, -EOPNOTSUPP,
+                                    "exec --tty: terminals are not supported yet for %s zones",
+                                    type);
+        if (opts->preserve_fds > 0)
+                return zone_err_set(err, -EOPNOTSUPP,
+                                    "exec --preserve-fds: a %s zone's process cannot have the "
+                                    "host's descriptors",
+                                    type);
+        _cleanup_cgroup_ struct zone_cgroup *own = NULL;
+        if (!z->cgroup && z->state->cgroup_path) {
+                _cleanup_err_ struct zone_err *open_err = NULL;
+                int r = zone_cgroup_open(z->state->cgroup_path, &own, &open_err);
+                if (r < 0 && r != -ENOENT)
+                        return zone_err_set(err, r, "%s", open_err->msg);
+        }
+        struct zone_cgroup *cg = z->cgroup ? z->cgroup : own;
+        /* The agent takes a whole config.json (the zone's, with this process) and reads the
+         * process from it, as it reads the zone's own. */
+        struct zone_spec g = *z->spec;
+        g.process = *opts->process;
+        _cleanup_free_ char *config = NULL;
+        size_t len = 0;
+        int r = zone_spec_write(&g, &config, &len, err);
+        if (r < 0)
+                return zone_err_wrap(err, "exec");
+        _cleanup_close_ int conn = -1;
+        if ((r = vm_exec_start(zone_entry_dirfd(z->entry), config, len, &conn, err)) < 0)
+                return r;
+        pid_t pid = fork();
+        if (pid < 0)
+                return zone_err_sys(err, -errno, "exec: fork the relay");
+        if (pid == 0)
+                vm_exec_relay_main(conn);
+        if (cg && (r = zone_cgroup_enter(cg, pid, err)) < 0) {
+                /* Its connection's end kills the process in the guest. */
+                kill(pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                return r;
+        }
+        *ret_pid = pid;
+        return 0;
 }
 
 static int vm_destroy(struct zone *z, struct zone_err **err)
 {
-        /* The state directory (and QEMU's log in it) goes with the zone's entry. */
+        /* The state directory (and QEMU's log in it) goes with the zone's entry; the control
+         * socket is removed here, so no exec finds a socket with nobody behind it. */
+        if (unlinkat(zone_entry_dirfd(z->entry), VM_CTL_SOCKET, 0) < 0 && errno != ENOENT)
+                return zone_err_sys(err, -errno, "remove %s of \"%s\"", VM_CTL_SOCKET,
+                                    z->state->id);
         return 0;
 }
 

@@ -1,8 +1,10 @@
 /* The guest agent: PID 1 of a vm or emulated zone's guest. It boots the guest (boot.c),
  * says HELLO to the host over the virtio-serial port, takes the zone's config, and runs the
  * zone as a light zone inside the guest through libzone (create on CONFIG, start on START),
- * with the host's rootfs, shared over 9p, as its root. It relays the zone's stdout and
- * stderr, hands the host's signals to the zone, reports the exit status and powers off. */
+ * with the host's rootfs, shared over 9p, as its root. It runs exec'd processes in the zone
+ * through libzone's zone_exec, relays every process's stdin, stdout and stderr on its own
+ * stream, hands the host's signals to them, reports their exit statuses, and powers off
+ * when the zone's process ends. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,14 +19,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../../spec.h"
 #include "../../util.h"
 #include "../../zone.h"
 #include "../proto.h"
 #include "boot.h"
 
-#define BUNDLE   "/run/bundle"
-#define ZONE_ID  "zone"
-#define PID_FILE "/run/zone.pid"
+#define BUNDLE        "/run/bundle"
+#define ZONE_ID       "zone"
+#define PID_FILE      "/run/zone.pid"
+#define EXEC_PID_FILE "/run/exec.pid"
+/* The zone's process and the exec'd ones the host can have at once. */
+#define MAX_PROCS 65
 
 static __attribute__((noreturn)) void power_off(void)
 {
@@ -43,7 +49,7 @@ static __attribute__((noreturn, format(printf, 2, 3))) void fail(int port, const
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
         if (port >= 0)
-                vm_frame_send(port, VM_MSG_ERROR, msg, strlen(msg));
+                vm_frame_send(port, VM_MSG_ERROR, 0, msg, strlen(msg));
         power_off();
 }
 
@@ -51,8 +57,83 @@ static void child_handler(int sig)
 {
 }
 
+/* A process whose stdio the agent relays: the zone's own (stream 0) or an exec'd one. */
+struct proc {
+        uint32_t stream;
+        pid_t pid;
+        int in;        /* its stdin's write end (non-blocking), -1 once closed */
+        char *pending; /* input the pipe did not take yet */
+        size_t n_pending;
+        bool in_eof; /* close `in` once pending is written */
+        int out[2];  /* its stdout's and stderr's read ends, -1 at their end */
+        bool exited;
+        int status;
+};
+
+struct agent {
+        int port;
+        struct zone_ctx ctx;
+        int devnull;
+        struct proc procs[MAX_PROCS];
+        size_t n_procs;
+};
+
+static void send_ack(struct agent *a, uint32_t stream, size_t n)
+{
+        uint32_t k = (uint32_t)n;
+        if (n)
+                vm_frame_send(a->port, VM_MSG_STDIN_ACK, stream, &k, sizeof(k));
+}
+
+/* Writes what the pipe takes now; the host may send as much again as was written. */
+static void flush_input(struct agent *a, struct proc *p)
+{
+        size_t done = 0;
+        while (p->in >= 0 && done < p->n_pending) {
+                ssize_t n = write(p->in, p->pending + done, p->n_pending - done);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0 && errno == EAGAIN)
+                        break;
+                if (n < 0) {
+                        /* Nobody reads it any more (EPIPE): what is left is dropped. */
+                        closep(&p->in);
+                        done = p->n_pending;
+                        break;
+                }
+                done += (size_t)n;
+        }
+        if (p->in < 0)
+                done = p->n_pending;
+        memmove(p->pending, p->pending + done, p->n_pending - done);
+        p->n_pending -= done;
+        send_ack(a, p->stream, done);
+        if (!p->n_pending && p->in_eof)
+                closep(&p->in);
+}
+
+static void add_input(struct agent *a, struct proc *p, const char *data, size_t len)
+{
+        if (!len) {
+                p->in_eof = true;
+        } else if (p->in < 0 || p->n_pending + len > VM_STDIN_WINDOW) {
+                send_ack(a, p->stream, len); /* closed, or past the window: dropped */
+                return;
+        } else {
+                char *buf = realloc(p->pending, p->n_pending + len);
+                if (!buf) {
+                        send_ack(a, p->stream, len);
+                        return;
+                }
+                memcpy(buf + p->n_pending, data, len);
+                p->pending = buf;
+                p->n_pending += len;
+        }
+        flush_input(a, p);
+}
+
 /* A frame of up to 64 KiB of what is readable on fd; false at its end. */
-static bool relay(int fd, int port, uint32_t type)
+static bool relay(struct agent *a, int fd, uint32_t stream, uint32_t type)
 {
         char buf[65536];
         ssize_t n = read(fd, buf, sizeof(buf));
@@ -60,12 +141,82 @@ static bool relay(int fd, int port, uint32_t type)
                 return true;
         if (n <= 0)
                 return false;
-        vm_frame_send(port, type, buf, (size_t)n);
+        vm_frame_send(a->port, type, stream, buf, (size_t)n);
         return true;
 }
 
-static int create_zone(const struct zone_ctx *ctx, const char *config, size_t len, int port)
+static struct proc *find_proc(struct agent *a, uint32_t stream)
 {
+        for (size_t i = 0; i < a->n_procs; i++)
+                if (a->procs[i].stream == stream)
+                        return &a->procs[i];
+        return NULL;
+}
+
+static void proc_free(struct agent *a, struct proc *p)
+{
+        closep(&p->in);
+        closep(&p->out[0]);
+        closep(&p->out[1]);
+        free(p->pending);
+        *p = a->procs[--a->n_procs];
+}
+
+/* The process's stdio: a pipe for each, the process's ends on 0, 1 and 2 of the agent while
+ * libzone makes it (it inherits them), the agent's ends in p. */
+static int stdio_begin(struct proc *p)
+{
+        int in[2], out[2], err[2];
+        if (pipe2(in, O_CLOEXEC) < 0)
+                return -errno;
+        if (pipe2(out, O_CLOEXEC) < 0) {
+                int r = -errno;
+                close(in[0]);
+                close(in[1]);
+                return r;
+        }
+        if (pipe2(err, O_CLOEXEC) < 0) {
+                int r = -errno;
+                close(in[0]);
+                close(in[1]);
+                close(out[0]);
+                close(out[1]);
+                return r;
+        }
+        int r = 0;
+        if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(err[1], 2) < 0 ||
+            fcntl(in[1], F_SETFL, O_NONBLOCK) < 0 || fcntl(out[0], F_SETFL, O_NONBLOCK) < 0 ||
+            fcntl(err[0], F_SETFL, O_NONBLOCK) < 0)
+                r = -errno;
+        close(in[0]);
+        close(out[1]);
+        close(err[1]);
+        p->in = in[1];
+        p->out[0] = out[0];
+        p->out[1] = err[0];
+        return r;
+}
+
+/* Only the process holds the pipes' other ends now: their end is its end. */
+static void stdio_end(struct agent *a)
+{
+        dup2(a->devnull, 0);
+        dup2(a->devnull, 1);
+        dup2(a->devnull, 2);
+}
+
+static pid_t read_pid(const char *path)
+{
+        _cleanup_free_ char *pid = NULL;
+        size_t n;
+        if (read_file_at(AT_FDCWD, path, 64, &pid, &n) < 0)
+                return -1;
+        return atoi(pid);
+}
+
+static void create_zone(struct agent *a, const char *config, size_t len)
+{
+        int port = a->port;
         if (mkdir(BUNDLE, 0755) < 0 && errno != EEXIST)
                 fail(port, "guest: mkdir %s: %s", BUNDLE, strerror(errno));
         int r = write_file_atomic_at(AT_FDCWD, BUNDLE "/config.json", config, len, 0600);
@@ -74,15 +225,118 @@ static int create_zone(const struct zone_ctx *ctx, const char *config, size_t le
         const char *what = NULL;
         if ((r = agent_mount_root(BUNDLE "/rootfs", &what)) < 0)
                 fail(port, "guest: mount the zone's root (9p) on %s: %s", what, strerror(-r));
+        struct proc *p = &a->procs[a->n_procs++];
+        *p = (struct proc){.stream = 0, .in = -1, .out = {-1, -1}};
+        if ((r = stdio_begin(p)) < 0)
+                fail(port, "guest: the zone's stdio: %s", strerror(-r));
         _cleanup_err_ struct zone_err *err = NULL;
         struct zone_create_opts o = {.id = ZONE_ID, .bundle = BUNDLE, .pid_file = PID_FILE};
-        if (zone_create(ctx, &o, &err) < 0)
+        if (zone_create(&a->ctx, &o, &err) < 0)
                 fail(port, "%s", err ? err->msg : "create the zone in the guest");
-        _cleanup_free_ char *pid = NULL;
-        size_t n;
-        if ((r = read_file_at(AT_FDCWD, PID_FILE, 64, &pid, &n)) < 0)
-                fail(port, "guest: read %s: %s", PID_FILE, strerror(-r));
-        return atoi(pid);
+        stdio_end(a);
+        if ((p->pid = read_pid(PID_FILE)) <= 0)
+                fail(port, "guest: read %s", PID_FILE);
+}
+
+/* EXEC: the process of config runs in the zone, detached; the agent is its parent (and PID
+ * 1 besides), so its end comes as SIGCHLD like the zone's own. */
+static void exec_process(struct agent *a, uint32_t stream, const char *config, size_t len)
+{
+        _cleanup_err_ struct zone_err *err = NULL;
+        const char *msg = NULL;
+        struct zone_spec *spec = NULL;
+        if (stream == 0 || find_proc(a, stream))
+                msg = "guest: exec on a stream in use";
+        else if (a->n_procs == MAX_PROCS)
+                msg = "too many execs in this zone at once";
+        else if (zone_spec_parse(config, len, "exec", &spec, &err) < 0)
+                msg = err->msg;
+        if (msg) {
+                vm_frame_send(a->port, VM_MSG_ERROR, stream, msg, strlen(msg));
+                zone_spec_free(spec);
+                return;
+        }
+        struct proc *p = &a->procs[a->n_procs++];
+        *p = (struct proc){.stream = stream, .in = -1, .out = {-1, -1}};
+        int r = stdio_begin(p);
+        if (r < 0) {
+                zone_err_sys(&err, r, "guest: exec: its stdio");
+        } else {
+                unlink(EXEC_PID_FILE);
+                struct zone_exec_opts o = {.id = ZONE_ID,
+                                           .process = &spec->process,
+                                           .pid_file = EXEC_PID_FILE,
+                                           .detach = true};
+                int status;
+                r = zone_exec(&a->ctx, &o, &status, &err);
+        }
+        stdio_end(a);
+        zone_spec_free(spec);
+        if (r >= 0 && (p->pid = read_pid(EXEC_PID_FILE)) <= 0)
+                r = zone_err_set(&err, -EIO, "guest: exec: read %s", EXEC_PID_FILE);
+        if (r < 0) {
+                msg = err ? err->msg : "exec in the guest";
+                vm_frame_send(a->port, VM_MSG_ERROR, stream, msg, strlen(msg));
+                proc_free(a, p);
+                return;
+        }
+        vm_frame_send(a->port, VM_MSG_EXECED, stream, NULL, 0);
+}
+
+static void signal_proc(struct agent *a, uint32_t stream, const char *data, size_t len)
+{
+        uint32_t sig;
+        struct proc *p = find_proc(a, stream);
+        if (len != sizeof(sig) || !p || p->exited)
+                return;
+        memcpy(&sig, data, sizeof(sig));
+        if (stream == 0) {
+                _cleanup_err_ struct zone_err *err = NULL;
+                zone_kill(&a->ctx, ZONE_ID, (int)sig, false, &err);
+        } else {
+                kill(p->pid, (int)sig);
+        }
+}
+
+/* An exec'd process ended: what it wrote before is in its pipes, the rest goes with them
+ * (a child it left behind must not hold its end up). */
+static void exec_ended(struct agent *a, struct proc *p)
+{
+        for (int i = 0; i < 2; i++)
+                for (int k = 0; k < 16 && p->out[i] >= 0; k++) {
+                        struct pollfd q = {.fd = p->out[i], .events = POLLIN};
+                        if (poll(&q, 1, 0) <= 0)
+                                break;
+                        if (!relay(a, p->out[i], p->stream, i ? VM_MSG_STDERR : VM_MSG_STDOUT))
+                                closep(&p->out[i]);
+                }
+        int32_t code = p->status;
+        vm_frame_send(a->port, VM_MSG_EXIT, p->stream, &code, sizeof(code));
+        proc_free(a, p);
+}
+
+static void reap(struct agent *a)
+{
+        int st;
+        pid_t pid;
+        while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+                for (size_t i = 0; i < a->n_procs; i++) {
+                        struct proc *p = &a->procs[i];
+                        if (p->pid != pid || p->exited)
+                                continue;
+                        p->exited = true;
+                        p->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+                        if (p->stream != 0) {
+                                exec_ended(a, p);
+                        } else {
+                                /* Whatever the zone's process left goes, and with it the
+                                 * pipes' last writers. */
+                                _cleanup_err_ struct zone_err *err = NULL;
+                                zone_delete(&a->ctx, ZONE_ID, true, &err);
+                        }
+                        break;
+                }
+        }
 }
 
 int main(void)
@@ -93,7 +347,7 @@ int main(void)
         if (port < 0)
                 power_off(); /* no way to tell the host: it sees the VM end */
         uint32_t version = VM_PROTO_VERSION;
-        if (vm_frame_send(port, VM_MSG_HELLO, &version, sizeof(version)) < 0)
+        if (vm_frame_send(port, VM_MSG_HELLO, 0, &version, sizeof(version)) < 0)
                 power_off();
         if (boot < 0)
                 fail(port, "guest: boot: %s: %s", what, strerror(-boot));
@@ -101,6 +355,8 @@ int main(void)
         /* PID 1 gets no signal it has no handler for: SIGCHLD needs one to reach signalfd. */
         struct sigaction sa = {.sa_handler = child_handler};
         sigaction(SIGCHLD, &sa, NULL);
+        /* A process that closed its stdin must not end the agent. */
+        signal(SIGPIPE, SIG_IGN);
         sigset_t set;
         sigemptyset(&set);
         sigaddset(&set, SIGCHLD);
@@ -109,88 +365,100 @@ int main(void)
         if (sfd < 0)
                 fail(port, "guest: signalfd: %s", strerror(errno));
 
-        struct zone_ctx ctx = {.root = "/run/zone", .log = {.fd = -1}};
-        uint32_t type;
+        static struct agent a;
+        a.port = port;
+        a.ctx = (struct zone_ctx){.root = "/run/zone", .log = {.fd = -1}};
+        uint32_t type, stream;
         char *config = NULL;
         size_t len;
-        int r = vm_frame_recv(port, VM_FRAME_MAX, &type, &config, &len);
+        int r = vm_frame_recv(port, VM_FRAME_MAX, &type, NULL, &config, &len);
         if (r < 0 || type != VM_MSG_CONFIG)
                 fail(port, "guest: expected the zone's config, got %s",
                      r < 0 ? strerror(-r) : vm_msg_name(type));
-
-        /* The zone's stdio: /dev/null in, pipes out, relayed to the host. */
-        int out[2], errp[2];
-        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(errp, O_CLOEXEC) < 0 ||
-            dup2(devnull, 0) < 0 || dup2(out[1], 1) < 0 || dup2(errp[1], 2) < 0)
-                fail(port, "guest: the zone's stdio: %s", strerror(errno));
-        close(out[1]);
-        close(errp[1]);
-        pid_t zone_pid = create_zone(&ctx, config, len, port);
+        a.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+        if (a.devnull < 0)
+                fail(port, "guest: open /dev/null: %s", strerror(errno));
+        create_zone(&a, config, len);
         free(config);
-        /* Only the zone holds the pipes' write ends now: their end is its end. */
-        dup2(devnull, 1);
-        dup2(devnull, 2);
-        if (vm_frame_send(port, VM_MSG_READY, NULL, 0) < 0)
+        if (vm_frame_send(port, VM_MSG_READY, 0, NULL, 0) < 0)
                 power_off();
 
-        bool started = false, exited = false;
+        bool started = false;
         int status = 255;
-        int pipes[2] = {out[0], errp[0]};
         for (;;) {
-                if (exited && pipes[0] < 0 && pipes[1] < 0)
+                struct proc *zp = find_proc(&a, 0);
+                if (zp->exited && zp->out[0] < 0 && zp->out[1] < 0) {
+                        status = zp->status;
                         break;
-                struct pollfd p[4] = {{.fd = port, .events = POLLIN},
-                                      {.fd = sfd, .events = POLLIN},
-                                      {.fd = pipes[0], .events = POLLIN},
-                                      {.fd = pipes[1], .events = POLLIN}};
-                if (poll(p, 4, -1) < 0) {
+                }
+                /* port, signalfd, then per process: stdout, stderr, stdin. */
+                struct pollfd p[2 + 3 * MAX_PROCS];
+                size_t np = 0;
+                p[np++] = (struct pollfd){.fd = port, .events = POLLIN};
+                p[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+                size_t n_procs = a.n_procs;
+                for (size_t i = 0; i < n_procs; i++) {
+                        struct proc *q = &a.procs[i];
+                        p[np++] = (struct pollfd){.fd = q->out[0], .events = POLLIN};
+                        p[np++] = (struct pollfd){.fd = q->out[1], .events = POLLIN};
+                        p[np++] =
+                            (struct pollfd){.fd = q->n_pending ? q->in : -1, .events = POLLOUT};
+                }
+                if (poll(p, np, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         fail(port, "guest: poll: %s", strerror(errno));
                 }
-                for (int i = 0; i < 2; i++)
-                        if (p[2 + i].revents &&
-                            !relay(pipes[i], port, i ? VM_MSG_STDERR : VM_MSG_STDOUT))
-                                closep(&pipes[i]);
+                for (size_t i = 0; i < n_procs; i++) {
+                        struct proc *q = &a.procs[i];
+                        for (int k = 0; k < 2; k++)
+                                if (p[2 + 3 * i + k].revents &&
+                                    !relay(&a, q->out[k], q->stream,
+                                           k ? VM_MSG_STDERR : VM_MSG_STDOUT))
+                                        closep(&q->out[k]);
+                        if (p[2 + 3 * i + 2].revents)
+                                flush_input(&a, q);
+                }
+                /* Processes end (and leave the table) only after the loop above. */
                 if (p[1].revents) {
                         struct signalfd_siginfo si;
                         if (read(sfd, &si, sizeof(si)) < 0 && errno != EAGAIN)
                                 fail(port, "guest: signalfd: %s", strerror(errno));
-                        int st;
-                        pid_t pid;
-                        while ((pid = waitpid(-1, &st, WNOHANG)) > 0)
-                                if (pid == zone_pid && !exited) {
-                                        exited = true;
-                                        status =
-                                            WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
-                                        /* Whatever the process left goes, and with it
-                                         * the pipes' last writers. */
-                                        _cleanup_err_ struct zone_err *err = NULL;
-                                        zone_delete(&ctx, ZONE_ID, true, &err);
-                                }
+                        reap(&a);
                 }
                 if (!p[0].revents)
                         continue;
                 _cleanup_free_ char *data = NULL;
-                size_t n;
-                r = vm_frame_recv(port, 64, &type, &data, &n);
+                r = vm_frame_recv(port, VM_FRAME_MAX, &type, &stream, &data, &len);
                 if (r < 0)
                         power_off(); /* the host is gone */
-                if (type == VM_MSG_START && !started) {
+                struct proc *q = find_proc(&a, stream);
+                switch (type) {
+                case VM_MSG_START: {
+                        if (started || stream != 0)
+                                break;
                         started = true;
                         _cleanup_err_ struct zone_err *err = NULL;
-                        if (zone_start(&ctx, ZONE_ID, &err) < 0)
+                        if (zone_start(&a.ctx, ZONE_ID, &err) < 0)
                                 fail(port, "%s", err ? err->msg : "start the zone in the guest");
-                        vm_frame_send(port, VM_MSG_STARTED, NULL, 0);
-                } else if (type == VM_MSG_SIGNAL && n == sizeof(uint32_t) && !exited) {
-                        uint32_t sig;
-                        memcpy(&sig, data, sizeof(sig));
-                        _cleanup_err_ struct zone_err *err = NULL;
-                        zone_kill(&ctx, ZONE_ID, (int)sig, false, &err);
+                        vm_frame_send(port, VM_MSG_STARTED, 0, NULL, 0);
+                        break;
+                }
+                case VM_MSG_EXEC:
+                        exec_process(&a, stream, data, len);
+                        break;
+                case VM_MSG_SIGNAL:
+                        signal_proc(&a, stream, data, len);
+                        break;
+                case VM_MSG_STDIN:
+                        if (q)
+                                add_input(&a, q, data, len);
+                        break;
+                default:
+                        break;
                 }
         }
         int32_t code = status;
-        vm_frame_send(port, VM_MSG_EXIT, &code, sizeof(code));
+        vm_frame_send(port, VM_MSG_EXIT, 0, &code, sizeof(code));
         power_off();
 }

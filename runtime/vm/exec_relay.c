@@ -1,0 +1,147 @@
+/* An exec'd process's host-side relay (exec_relay.h). */
+#include "exec_relay.h"
+
+#include <errno.h>
+#include <linux/close_range.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "../err.h"
+#include "../util.h"
+#include "proto.h"
+
+int vm_exec_start(int dirfd, const char *config, size_t len, int *ret_conn, struct zone_err **err)
+{
+        /* Through the directory's descriptor: the state root's path may be longer than a
+         * socket address can be. */
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, VM_CTL_SOCKET);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "exec: socket");
+        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                int e = -errno;
+                if (e == -ECONNREFUSED || e == -ENOENT)
+                        return zone_err_set(err, -ESRCH,
+                                            "exec: the zone's supervisor is gone (its VM ended)");
+                return zone_err_sys(err, e, "exec: connect to the zone's supervisor");
+        }
+        int r = vm_frame_send(fd, VM_MSG_EXEC, 0, config, len);
+        if (r < 0)
+                return zone_err_sys(err, r, "exec: send the process to the zone's supervisor");
+        _cleanup_free_ char *msg = NULL;
+        uint32_t type;
+        size_t n;
+        r = vm_frame_recv(fd, 64u << 10, &type, NULL, &msg, &n);
+        if (r < 0)
+                return zone_err_sys(err, r == -EPIPE ? -ESRCH : r,
+                                    "exec: the zone ended before the process started");
+        if (type == VM_MSG_ERROR)
+                return zone_err_set(err, -EIO, "exec: %s", msg);
+        if (type != VM_MSG_EXECED)
+                return zone_err_set(err, -EPROTO, "exec: unexpected %s from the supervisor",
+                                    vm_msg_name(type));
+        *ret_conn = steal_fd(&fd);
+        return 0;
+}
+
+void vm_exec_relay_main(int conn)
+{
+        /* Only stdio and the connection stay: the caller's lock on the zone's state must
+         * not live on in here. */
+        if (dup2(conn, 3) < 0)
+                _exit(255);
+        conn = 3;
+        syscall(SYS_close_range, 4u, ~0u, 0u);
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGTTIN, SIG_IGN);
+        sigset_t set;
+        sigfillset(&set);
+        static const int pass[] = {SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,  SIGILL,
+                                   SIGFPE,  SIGPIPE, SIGTTIN, SIGTTOU, SIGTSTP};
+        for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+                sigdelset(&set, pass[i]);
+        sigprocmask(SIG_BLOCK, &set, NULL);
+        int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+        if (sfd < 0)
+                _exit(255);
+
+        bool in_open = true;
+        size_t unacked = 0;
+        for (;;) {
+                struct pollfd p[3] = {
+                    {.fd = conn, .events = POLLIN}, {.fd = sfd, .events = POLLIN}, {.fd = -1}};
+                if (in_open && unacked < VM_STDIN_WINDOW)
+                        p[2] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+                if (poll(p, 3, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(255);
+                }
+                if (p[1].revents) {
+                        struct signalfd_siginfo si;
+                        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
+                            si.ssi_signo != SIGCHLD) {
+                                uint32_t sig = si.ssi_signo;
+                                vm_frame_send(conn, VM_MSG_SIGNAL, 0, &sig, sizeof(sig));
+                        }
+                }
+                if (p[2].revents) {
+                        char buf[65536];
+                        size_t room = VM_STDIN_WINDOW - unacked;
+                        ssize_t n =
+                            read(STDIN_FILENO, buf, room < sizeof(buf) ? room : sizeof(buf));
+                        if (n > 0) {
+                                unacked += (size_t)n;
+                                vm_frame_send(conn, VM_MSG_STDIN, 0, buf, (size_t)n);
+                        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                                in_open = false;
+                                vm_frame_send(conn, VM_MSG_STDIN, 0, NULL, 0);
+                        }
+                }
+                if (!p[0].revents)
+                        continue;
+                _cleanup_free_ char *data = NULL;
+                uint32_t type;
+                size_t len;
+                if (vm_frame_recv(conn, VM_FRAME_MAX, &type, NULL, &data, &len) < 0)
+                        /* The supervisor is gone, so is the VM, and with it the process: as
+                         * a light zone's exec'd process dies with the zone. */
+                        _exit(128 + SIGKILL);
+                switch (type) {
+                case VM_MSG_STDOUT:
+                        write_full(STDOUT_FILENO, data, len);
+                        break;
+                case VM_MSG_STDERR:
+                        write_full(STDERR_FILENO, data, len);
+                        break;
+                case VM_MSG_STDIN_ACK: {
+                        uint32_t k = 0;
+                        if (len == sizeof(k))
+                                memcpy(&k, data, sizeof(k));
+                        unacked -= k < unacked ? k : unacked;
+                        break;
+                }
+                case VM_MSG_EXIT: {
+                        int32_t status = 255;
+                        if (len == sizeof(status))
+                                memcpy(&status, data, sizeof(status));
+                        _exit(status & 0xff);
+                }
+                case VM_MSG_ERROR:
+                        dprintf(STDERR_FILENO, "zone: exec: %s\n", data);
+                        _exit(255);
+                default:
+                        break;
+                }
+        }
+}
