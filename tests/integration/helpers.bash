@@ -71,6 +71,11 @@ new_bundle() {
 }
 
 setup() {
+	zone_setup
+}
+
+# The per-test directories, ids and bundle every test starts with.
+zone_setup() {
 	U="$$-${BATS_TEST_NUMBER}-$RANDOM"
 	# Short path: console sockets live here and unix socket paths are limited to 108 bytes.
 	TMP=$(mktemp -d /tmp/zt.XXXXXX)

@@ -5,31 +5,7 @@
 # process gets run's stdin. Needs qemu-system-x86_64 and the guest (`make vm`).
 
 load helpers
-
-setup() {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	local dir
-	dir=$(dirname "$(realpath "$ZONE_OCI")")
-	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
-		skip "no guest kernel beside $ZONE_OCI: make vm BUILD=... builds it"
-	fi
-	U="$$-${BATS_TEST_NUMBER}-$RANDOM"
-	TMP=$(mktemp -d /tmp/zt.XXXXXX)
-	STATE=$TMP/state
-	BUNDLE=$TMP/bundle
-	ROOTFS=$BUNDLE/rootfs
-	ID="zt-$U"
-	BUNDLE_ROOTFS_LIST=()
-	mkdir -p "$STATE"
-	new_bundle "$BUNDLE"
-	cd "$BUNDLE" || return 1
-	cfg '.annotations["org.zone.type"] = "emulated"'
-}
-
-gone() {
-	! kill -0 "$1" 2>/dev/null
-}
+load vm-helpers
 
 # A zone whose process runs until killed, with its VM up.
 run_sleeping_zone() {
