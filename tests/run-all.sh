@@ -30,6 +30,27 @@ passed=0
 failed=0
 skipped=0
 
+# count_tap LABEL CMD...: runs CMD (TAP on its output, shown as it comes) and adds its passed,
+# failed and skipped tests; a CMD that fails without a failed test counts as one failure.
+count_tap() {
+	local label=$1 tap rc s p f
+	shift
+	tap=$(mktemp)
+	"$@" </dev/null 2>&1 | tee "$tap"
+	rc=${PIPESTATUS[0]}
+	s=$(grep -ciE '^ok [0-9]+ .*# skip' "$tap")
+	p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -civE '# skip')
+	f=$(grep -cE '^not ok [0-9]+ ' "$tap")
+	rm -f "$tap"
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		echo "== $label: $* exited with status $rc without reporting a failed test"
+		f=1
+	fi
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
 if [ "$run_unit" = 1 ]; then
 	shopt -s nullglob
 	for t in "$build"/unit/test_*; do
@@ -71,40 +92,14 @@ if [ "$run_integration" = 1 ]; then
 		failed=$((failed + 1))
 	else
 		echo "== integration: bats --tap tests/integration (ZONE_OCI=$ZONE_OCI)"
-		tap=$(mktemp)
-		bats --tap tests/integration </dev/null 2>&1 | tee "$tap"
-		bats_rc=${PIPESTATUS[0]}
-		s=$(grep -cE '^ok [0-9]+ .*# skip' "$tap")
-		p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -cvE '# skip')
-		f=$(grep -cE '^not ok [0-9]+ ' "$tap")
-		rm -f "$tap"
-		if [ "$bats_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-			echo "== integration: bats exited with status $bats_rc without reporting a failed test"
-			f=1
-		fi
-		passed=$((passed + p))
-		failed=$((failed + f))
-		skipped=$((skipped + s))
+		count_tap integration bats --tap tests/integration
 	fi
 fi
 
 if [ "$run_integration" = 1 ]; then
 	# The pure cgroup v2 path, in a TCG guest booted with cgroup_no_v1=all (tests/guest).
 	echo "== guest: tests/guest/run.sh $build"
-	tap=$(mktemp)
-	tests/guest/run.sh "$build" </dev/null 2>&1 | tee "$tap"
-	guest_rc=${PIPESTATUS[0]}
-	s=$(grep -ciE '^ok [0-9]+ .*# skip' "$tap")
-	p=$(grep -E '^ok [0-9]+ ' "$tap" | grep -civE '# skip')
-	f=$(grep -cE '^not ok [0-9]+ ' "$tap")
-	rm -f "$tap"
-	if [ "$guest_rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-		echo "== guest: tests/guest/run.sh exited with status $guest_rc without reporting a failed test"
-		f=1
-	fi
-	passed=$((passed + p))
-	failed=$((failed + f))
-	skipped=$((skipped + s))
+	count_tap guest tests/guest/run.sh "$build"
 fi
 
 if [ "$run_fuzz" = 1 ]; then
