@@ -7,8 +7,9 @@
  *   -c DIR   every 10 ms, look in DIR/cgroup.procs for a QEMU process and keep its peak
  *            RSS (VmHWM): the supervisor reaps QEMU, so its rusage never reaches us
  *   -q FILE  write that QEMU's command line there (NUL-separated, as in /proc)
- *   -s       give the command a socketpair end as fd 3, read and dropped here: a QEMU
- *            started with the zone's own `-chardev socket,fd=3` line then runs unchanged
+ *   -s       give the command a socketpair end as fd 3, read and dropped here, and one as
+ *            fd 4, left unread: a QEMU started with the zone's own `-chardev socket,fd=3`
+ *            (the agent's) and `fd=4` (its monitor's) lines then runs unchanged
  * Prints on stderr's last line:
  *   ms=<wall> rss_kib=<the command's own peak RSS> qemu_hwm_kib=<sampled, 0 if none>
  *   access_ms=<first read of -a FILE since the start, -1 if none> status=<exit status>
@@ -151,8 +152,9 @@ int main(int argc, char **argv)
                         return 1;
                 }
         }
-        int sp[2] = {-1, -1};
-        if (pair && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+        int sp[2] = {-1, -1}, mon[2] = {-1, -1};
+        if (pair && (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+                     socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, mon) < 0)) {
                 perror("vmbench: socketpair");
                 return 1;
         }
@@ -172,16 +174,18 @@ int main(int argc, char **argv)
                         perror("vmbench: /dev/null");
                         _exit(127);
                 }
-                if (pair && dup2(sp[1], 3) < 0) {
-                        perror("vmbench: fd 3");
+                if (pair && (dup2(sp[1], 3) < 0 || dup2(mon[1], 4) < 0)) {
+                        perror("vmbench: fd 3 and 4");
                         _exit(127);
                 }
                 execvp(argv[optind], argv + optind);
                 fprintf(stderr, "vmbench: exec %s: %s\n", argv[optind], strerror(errno));
                 _exit(127);
         }
-        if (pair)
+        if (pair) {
                 close(sp[1]);
+                close(mon[1]);
+        }
         int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (pidfd < 0) {
                 perror("vmbench: pidfd_open");

@@ -43,10 +43,19 @@ struct zone_backend {
         int (*exec)(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret_pid,
                     int *ret_tty_master, struct zone_err **err);
         int (*pids)(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err);
+        /* Pauses or resumes a running zone. NULL: its cgroup is frozen or thawed. */
+        int (*pause)(struct zone *z, bool paused, struct zone_err **err);
         /* Resource usage of a zone that is not stopped (stats.h). */
         int (*stats)(struct zone *z, struct zone_stats *ret, struct zone_err **err);
         /* Frees what the zone holds on the host once its processes are gone. */
         int (*destroy)(struct zone *z, struct zone_err **err);
+        /* The limits the zone's cgroup gets, when they are not the config's own: a VM's
+         * cgroup holds its VMM besides the guest's RAM. Fills *ret (lists shared with res).
+         * NULL: the config's. */
+        int (*host_resources)(const struct zone_spec_resources *res,
+                              struct zone_spec_resources *ret, struct zone_err **err);
+        /* The memory limit was fixed when the zone was made (a VM's RAM): update refuses it. */
+        bool memory_fixed;
 };
 
 extern const struct zone_backend zone_backend_light;

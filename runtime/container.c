@@ -205,6 +205,14 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
             (r = zone_type_check_host(type.type, err)) < 0)
                 return r;
         const struct zone_backend *backend = zone_backend_for(type.type);
+        const struct zone_spec_resources *res =
+            z->spec->linux.resources.present ? &z->spec->linux.resources : NULL;
+        struct zone_spec_resources host_res;
+        if (res && backend->host_resources) {
+                if ((r = backend->host_resources(res, &host_res, err)) < 0)
+                        return r;
+                res = &host_res;
+        }
 
         _cleanup_free_ char *cgroup_path = NULL, *owner = NULL;
         if ((r = zone_cgroup_path(z->spec, opts->id, &cgroup_path, err)) < 0)
@@ -239,8 +247,6 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
         if ((r = zone_entry_write_state(z->entry, z->state, err)) < 0)
                 goto fail;
         /* The cgroup exists, with its limits, before any of the zone's processes does. */
-        const struct zone_spec_resources *res =
-            z->spec->linux.resources.present ? &z->spec->linux.resources : NULL;
         owner = cgroup_owner(z->state);
         if (!owner) {
                 r = zone_err_sys(err, -ENOMEM, "create");
@@ -487,9 +493,9 @@ int zone_pause(const struct zone_ctx *ctx, const char *id, bool paused, struct z
                 r = zone_err_set(err, -EINVAL, "container \"%s\" is %s, not %s: cannot %s it", id,
                                  zone_status_name(zone_state_status(z.state)),
                                  zone_status_name(want), paused ? "pause" : "resume");
-        if (r >= 0)
-                r = zone_cgroup_open(z.state->cgroup_path, &z.cgroup, err);
-        if (r >= 0)
+        if (r >= 0 && z.backend->pause)
+                r = z.backend->pause(&z, paused, err);
+        else if (r >= 0 && (r = zone_cgroup_open(z.state->cgroup_path, &z.cgroup, err)) >= 0)
                 r = zone_cgroup_freeze(z.cgroup, paused, err);
         if (r >= 0) {
                 z.state->paused = paused;

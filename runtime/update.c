@@ -530,6 +530,12 @@ int zone_update(const struct zone_ctx *ctx, const char *id, const struct zone_sp
                                  id);
         if (r >= 0)
                 r = check(&want, old, err);
+        if (r >= 0 && z.backend->memory_fixed && (want.memory.has_limit || want.memory.has_swap))
+                r = zone_err_set(err, -EOPNOTSUPP,
+                                 FIELD
+                                 "memory.%s: cannot be updated: the zone's VM (type %s) got its "
+                                 "RAM when it booted",
+                                 want.memory.has_limit ? "limit" : "swap", z.backend->name);
         if (r >= 0 && (want.memory.has_kernel || want.memory.has_kernel_tcp))
                 zone_warn(&ctx->log,
                           "update %s: memory.kernel and memory.kernelTCP are obsolete "

@@ -28,7 +28,11 @@
  *
  * The supervisor's control socket (VM_CTL_SOCKET in the zone's state directory) speaks the
  * same frames: an exec's relay sends EXEC, then STDIN and SIGNAL; it gets EXECED or ERROR,
- * then STDOUT, STDERR, STDIN_ACK and EXIT, all on stream 0 of its own connection. */
+ * then STDOUT, STDERR, STDIN_ACK and EXIT, all on stream 0 of its own connection. Two
+ * messages exist only there, one per connection, answered with themselves or ERROR:
+ *
+ *   runtime -> supervisor PAUSE   -               stop the guest's vCPUs (QMP "stop")
+ *   runtime -> supervisor RESUME  -               let them run again (QMP "cont") */
 #pragma once
 
 #include <stddef.h>
@@ -61,6 +65,8 @@ enum vm_msg {
         VM_MSG_EXECED,
         VM_MSG_STDIN,
         VM_MSG_STDIN_ACK,
+        VM_MSG_PAUSE,
+        VM_MSG_RESUME,
 };
 
 struct vm_frame_hdr {

@@ -27,14 +27,45 @@ unsigned vm_guest_mem_mib(int64_t limit)
         uint64_t mib = ((uint64_t)limit + (1u << 20) - 1) >> 20;
         if (mib > (1u << 22)) /* 4 TiB: more is not a guest this runtime makes */
                 mib = 1u << 22;
-        return (unsigned)mib + VM_MEM_OVERHEAD_MIB;
+        return (unsigned)mib;
 }
 
-unsigned vm_guest_vcpus(int64_t quota, uint64_t period, unsigned host_cpus)
+/* The number of CPUs in a cpuset list ("0-3,5": 5); 0 for an empty or malformed one. */
+static unsigned cpu_list_count(const char *s)
 {
-        if (quota <= 0 || period == 0)
-                return 1;
-        uint64_t n = ((uint64_t)quota + period - 1) / period;
+        unsigned n = 0;
+        while (*s) {
+                char *end;
+                unsigned long a = strtoul(s, &end, 10), b = a;
+                if (end == s)
+                        return 0;
+                if (*end == '-') {
+                        s = end + 1;
+                        b = strtoul(s, &end, 10);
+                        if (end == s || b < a)
+                                return 0;
+                }
+                n += (unsigned)(b - a + 1);
+                if (*end == ',')
+                        end++;
+                else if (*end)
+                        return 0;
+                s = end;
+        }
+        return n;
+}
+
+unsigned vm_guest_vcpus(int64_t quota, uint64_t period, const char *cpus, unsigned host_cpus)
+{
+        uint64_t n = 0;
+        if (quota > 0) {
+                if (period == 0)
+                        period = 100000;
+                n = ((uint64_t)quota + period - 1) / period;
+        }
+        unsigned in_set = cpus ? cpu_list_count(cpus) : 0;
+        if (in_set && (n == 0 || n > in_set))
+                n = in_set;
         if (host_cpus && n > host_cpus)
                 n = host_cpus;
         return n ? (unsigned)n : 1;
@@ -131,6 +162,14 @@ int vm_qemu_argv(const struct vm_qemu_config *c, char ***ret, struct zone_err **
         add(&v, &r, "virtio-serial-device");
         add(&v, &r, "-device");
         add(&v, &r, "virtserialport,chardev=agent,name=%s", VM_PORT_NAME);
+        if (c->qmp_fd > 0) {
+                /* The monitor, for pause and resume: a socket given at start, like the
+                 * agent's, so no socket file exists. */
+                add(&v, &r, "-chardev");
+                add(&v, &r, "socket,id=qmp,fd=%d", c->qmp_fd);
+                add(&v, &r, "-mon");
+                add(&v, &r, "chardev=qmp,mode=control");
+        }
         add(&v, &r, "-fsdev");
         add(&v, &r, "local,id=root,path=%s,security_model=passthrough%s", root,
             c->root_readonly ? ",readonly=on" : "");

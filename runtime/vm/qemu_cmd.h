@@ -17,16 +17,28 @@ struct vm_qemu_config {
         unsigned vcpus;
         unsigned long tsc_khz;   /* the host's TSC frequency; 0: not given to the guest */
         int agent_fd;            /* QEMU's end of the agent's stream socket */
+        int qmp_fd;              /* QEMU's end of its monitor's socket (QMP); 0: none */
         const char *console_log; /* NULL: the guest has no console */
 };
 
-/* Guest RAM for a zone: the memory limit (bytes, <= 0 when unset) rounded up to MiB plus
- * the guest kernel's and agent's own share, or a default when there is no limit. */
-#define VM_MEM_OVERHEAD_MIB 64u
-#define VM_MEM_DEFAULT_MIB  256u
+/* Guest RAM for a zone: its memory limit (bytes, <= 0 when unset) rounded up to MiB, or a
+ * default when there is no limit. The guest's kernel takes its share of that RAM, as a
+ * machine's kernel does. */
+#define VM_MEM_DEFAULT_MIB 256u
+/* The least RAM the guest's kernel and agent boot and run a zone in. */
+#define VM_MEM_MIN_MIB 96u
+/* What QEMU uses on the host besides the guest's RAM (its code and heap, device and 9p
+ * buffers, and under TCG its translation cache, tb-size=64): the zone's cgroup allows the
+ * memory limit plus this much, so what the limit kills is the guest's process, in the guest,
+ * not the VMM. Measured under TCG with the guest's RAM all in use (bench/vm.sh): 107 MiB at
+ * -m 128M to 512M; KVM has no translation cache (not measured here: no KVM). */
+#define VM_HOST_MEM_OVERHEAD_TCG_MIB 160u
+#define VM_HOST_MEM_OVERHEAD_KVM_MIB 96u
 unsigned vm_guest_mem_mib(int64_t limit);
-/* vCPUs for a zone: ceil(quota / period) when both are set (at most host_cpus), else 1. */
-unsigned vm_guest_vcpus(int64_t quota, uint64_t period, unsigned host_cpus);
+/* vCPUs for a zone: ceil(quota / period) when a quota is set (period 0: the kernel's
+ * default, 100 ms), at most the CPUs of `cpus` (a cpuset list like "0-3,5", NULL for none)
+ * and at most host_cpus; the CPUs of `cpus` alone when only they are set; else 1. */
+unsigned vm_guest_vcpus(int64_t quota, uint64_t period, const char *cpus, unsigned host_cpus);
 
 /* QEMU's seccomp filter (-sandbox), with every optional deny this QEMU (7.2) knows. */
 #define VM_QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"

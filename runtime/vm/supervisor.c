@@ -23,9 +23,13 @@
 #include "../util.h"
 #include "confine.h"
 #include "proto.h"
+#include "qmp.h"
 
 /* Boot to the agent's READY; TCG boots take 2-4 s here, a loaded host many times that. */
 #define BOOT_TIMEOUT_MS 120000
+
+/* How long QEMU may take to answer a pause or resume. */
+#define QMP_TIMEOUT_MS 10000
 
 /* Exec relays connected at once; more wait in the listen queue. */
 #define MAX_CLIENTS 64
@@ -45,6 +49,7 @@ struct sup {
         struct client clients[MAX_CLIENTS];
         size_t n_clients;
         uint32_t next_stream;
+        struct vm_qmp qmp;
         bool in_open;      /* our stdin still relayed to the zone's process */
         size_t in_unacked; /* of it, bytes the agent has not written to the process yet */
 };
@@ -108,12 +113,15 @@ static pid_t spawn_qemu(struct sup *u)
         /* QEMU dies with its supervisor: a SIGKILLed zone takes its VM with it. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(127);
+        /* Above the numbers they take in QEMU first, so no dup2 closes another. */
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
-            dup2(s->qemu_log_fd, 2) < 0 || dup2(s->qemu_agent_fd, 3) < 0)
+        int agent = fcntl(s->qemu_agent_fd, F_DUPFD_CLOEXEC, 10);
+        int qmp = fcntl(s->qemu_qmp_fd, F_DUPFD_CLOEXEC, 10);
+        if (devnull < 0 || agent < 0 || qmp < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
+            dup2(s->qemu_log_fd, 2) < 0 || dup2(agent, 3) < 0 || dup2(qmp, 4) < 0)
                 _exit(127);
-        int keep[] = {3};
-        closefrom_except(keep, 1);
+        int keep[] = {3, 4};
+        closefrom_except(keep, 2);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -204,8 +212,23 @@ static void client_frame(struct sup *u, size_t i, enum phase phase)
         uint32_t type;
         size_t len;
         if (vm_frame_recv(u->clients[i].fd, VM_FRAME_MAX, &type, NULL, &data, &len) < 0 ||
-            (type != VM_MSG_EXEC && type != VM_MSG_STDIN && type != VM_MSG_SIGNAL)) {
+            (type != VM_MSG_EXEC && type != VM_MSG_STDIN && type != VM_MSG_SIGNAL &&
+             type != VM_MSG_PAUSE && type != VM_MSG_RESUME)) {
                 drop_client(u, i, true);
+                return;
+        }
+        if (type == VM_MSG_PAUSE || type == VM_MSG_RESUME) {
+                /* The guest's vCPUs stop (or go on); QEMU, and this loop, run on. */
+                char msg[512] = "the zone is not created yet";
+                int r = phase < WAITING_START
+                            ? -EBUSY
+                            : vm_qmp_run(&u->qmp, type == VM_MSG_PAUSE ? "stop" : "cont",
+                                         QMP_TIMEOUT_MS, msg, sizeof(msg));
+                if (r < 0)
+                        vm_frame_send(u->clients[i].fd, VM_MSG_ERROR, 0, msg, strlen(msg));
+                else
+                        vm_frame_send(u->clients[i].fd, type, 0, NULL, 0);
+                drop_client(u, i, false);
                 return;
         }
         if (type == VM_MSG_EXEC && phase < WAITING_START) {
@@ -259,6 +282,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                         .qemu = 0,
                         .sfd = -1,
                         .next_stream = 1,
+                        .qmp = {.fd = s->qmp_fd},
                         .in_open = true};
         signal(SIGPIPE, SIG_IGN);
         /* Reading a terminal we no longer own gives EIO (end of input), never a stop. */
@@ -280,8 +304,8 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         if (u.sfd < 0)
                 fail(&u, "signalfd: %s", strerror(errno));
         /* Nothing of the creator stays open here, its state lock least of all. */
-        int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qemu_log_fd, u.ctl, u.fifo,
-                      u.sfd,       s->listen_fd};
+        int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qmp_fd, s->qemu_qmp_fd, s->qemu_log_fd,
+                      u.ctl,       u.fifo,           u.sfd,     s->listen_fd};
         closefrom_except(keep, sizeof(keep) / sizeof(keep[0]));
 
         char go;
@@ -291,6 +315,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         if (u.qemu < 0)
                 fail(&u, "fork QEMU: %s", strerror(errno));
         close(s->qemu_agent_fd);
+        close(s->qemu_qmp_fd);
 
         enum phase phase = BOOTING;
         int64_t deadline = now_ms() + BOOT_TIMEOUT_MS;

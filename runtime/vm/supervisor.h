@@ -12,6 +12,8 @@ struct vm_supervisor {
         char **qemu_argv;
         int agent_fd;      /* our end of the agent's stream */
         int qemu_agent_fd; /* QEMU's end, becomes fd 3 in QEMU */
+        int qmp_fd;        /* our end of QEMU's monitor (QMP), for pause and resume */
+        int qemu_qmp_fd;   /* QEMU's end, becomes fd 4 in QEMU */
         int qemu_log_fd;   /* QEMU's stderr */
         int ctl_fd;        /* to the creator: GO in, READY/ERROR out; START/STARTED for run */
         int fifo_fd;       /* create without run: start's write releases the zone, or -1 */

@@ -4,6 +4,7 @@
  * exec'd process's is its relay (exec_relay.c). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "../backend.h"
 #include "../cgroups/cgroup.h"
 #include "../util.h"
+#include "control.h"
 #include "exec_relay.h"
 #include "guest.h"
 #include "proto.h"
@@ -59,10 +61,11 @@ static int qemu_config(struct zone *z, const char *kernel, const char *initrd,
             .root_readonly = z->spec->root.readonly,
             .mem_mib = vm_guest_mem_mib(res->memory.has_limit ? res->memory.limit : 0),
             .vcpus = vm_guest_vcpus(res->cpu.has_quota ? res->cpu.quota : 0,
-                                    res->cpu.has_period ? res->cpu.period : 0,
+                                    res->cpu.has_period ? res->cpu.period : 0, res->cpu.cpus,
                                     cpus > 0 ? (unsigned)cpus : 1),
             .tsc_khz = host_tsc_khz(),
             .agent_fd = 3,
+            .qmp_fd = 4,
             .console_log = zone_spec_annotation(z->spec, "org.zone.vm.console"),
         };
         return 0;
@@ -129,9 +132,10 @@ static int vm_create(struct zone *z, struct zone_err **err)
                         unlinkat(dfd, START_FIFO, 0);
                 return r;
         }
-        int agent[2] = {-1, -1}, ctl[2] = {-1, -1};
+        int agent[2] = {-1, -1}, ctl[2] = {-1, -1}, qmp[2] = {-1, -1};
         if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, agent) < 0 ||
-            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0) {
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, ctl) < 0 ||
+            socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, qmp) < 0) {
                 r = zone_err_sys(err, -errno, "socketpair");
                 goto out;
         }
@@ -144,6 +148,8 @@ static int vm_create(struct zone *z, struct zone_err **err)
                 struct vm_supervisor s = {.qemu_argv = argv,
                                           .agent_fd = agent[0],
                                           .qemu_agent_fd = agent[1],
+                                          .qmp_fd = qmp[0],
+                                          .qemu_qmp_fd = qmp[1],
                                           .qemu_log_fd = log_fd,
                                           .ctl_fd = ctl[1],
                                           .fifo_fd = fifo,
@@ -195,6 +201,8 @@ fail:
 out:
         closep(&agent[0]);
         closep(&agent[1]);
+        closep(&qmp[0]);
+        closep(&qmp[1]);
         closep(&ctl[0]);
         closep(&ctl[1]);
         return r;
@@ -241,6 +249,15 @@ static int vm_start(struct zone *z, struct zone_err **err)
 static int vm_kill(struct zone *z, int sig, bool all, struct zone_err **err)
 {
         return zone_backend_light.kill(z, sig, all, err);
+}
+
+/* QMP stop and cont through the supervisor: the guest's vCPUs stop, and with them every
+ * process of the zone; the supervisor and QEMU's own threads go on, so kill, exec (which
+ * waits) and delete still reach the zone. */
+static int vm_pause(struct zone *z, bool paused, struct zone_err **err)
+{
+        return vm_ctl_request(zone_entry_dirfd(z->entry), paused ? VM_MSG_PAUSE : VM_MSG_RESUME,
+                              paused ? "pause" : "resume", err);
 }
 
 static int vm_pids(struct zone *z, pid_t **ret, size_t *ret_n, struct zone_err **err)
@@ -304,6 +321,39 @@ static int vm_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret
         return 0;
 }
 
+/* The zone's cgroup holds QEMU: the guest's RAM (the memory limit) plus QEMU's own use. */
+static int host_resources(const struct zone_spec_resources *res, struct zone_spec_resources *ret,
+                          unsigned overhead_mib, struct zone_err **err)
+{
+        *ret = *res;
+        if (!res->memory.has_limit || res->memory.limit <= 0)
+                return 0;
+        if (res->memory.limit < ((int64_t)VM_MEM_MIN_MIB << 20))
+                return zone_err_set(err, -EINVAL,
+                                    "linux.resources.memory.limit \"%" PRId64
+                                    "\": a VM zone's limit is its guest's RAM, at least %u MiB",
+                                    res->memory.limit, VM_MEM_MIN_MIB);
+        int64_t extra = (int64_t)overhead_mib << 20;
+        int64_t guest = (int64_t)vm_guest_mem_mib(res->memory.limit) << 20;
+        ret->memory.limit = guest + extra;
+        /* memory+swap: the swap part stays what the config allows. */
+        if (res->memory.has_swap && res->memory.swap > 0)
+                ret->memory.swap = res->memory.swap - res->memory.limit + guest + extra;
+        return 0;
+}
+
+static int host_resources_kvm(const struct zone_spec_resources *res,
+                              struct zone_spec_resources *ret, struct zone_err **err)
+{
+        return host_resources(res, ret, VM_HOST_MEM_OVERHEAD_KVM_MIB, err);
+}
+
+static int host_resources_tcg(const struct zone_spec_resources *res,
+                              struct zone_spec_resources *ret, struct zone_err **err)
+{
+        return host_resources(res, ret, VM_HOST_MEM_OVERHEAD_TCG_MIB, err);
+}
+
 static int vm_destroy(struct zone *z, struct zone_err **err)
 {
         /* The state directory (and QEMU's log in it) goes with the zone's entry; the control
@@ -319,14 +369,20 @@ const struct zone_backend zone_backend_vm = {.name = "vm",
                                              .start = vm_start,
                                              .kill = vm_kill,
                                              .exec = vm_exec,
+                                             .pause = vm_pause,
                                              .pids = vm_pids,
                                              .stats = vm_stats,
-                                             .destroy = vm_destroy};
+                                             .destroy = vm_destroy,
+                                             .host_resources = host_resources_kvm,
+                                             .memory_fixed = true};
 const struct zone_backend zone_backend_emulated = {.name = "emulated",
                                                    .create = vm_create,
                                                    .start = vm_start,
                                                    .kill = vm_kill,
                                                    .exec = vm_exec,
+                                                   .pause = vm_pause,
                                                    .pids = vm_pids,
                                                    .stats = vm_stats,
-                                                   .destroy = vm_destroy};
+                                                   .destroy = vm_destroy,
+                                                   .host_resources = host_resources_tcg,
+                                                   .memory_fixed = true};

@@ -20,7 +20,8 @@ static struct vm_qemu_config base(void)
                                        .mem_mib = 320,
                                        .vcpus = 2,
                                        .tsc_khz = 2100000,
-                                       .agent_fd = 3};
+                                       .agent_fd = 3,
+                                       .qmp_fd = 4};
 }
 
 /* The value after option `opt` (the first one that matches `prefix` when given). */
@@ -61,6 +62,8 @@ static void test_tcg(void **state)
         assert_non_null(strstr(cmdline, "reboot=t"));
         assert_null(strstr(cmdline, "console="));
         assert_string_equal(after(v, "-chardev", NULL), "socket,id=agent,fd=3");
+        assert_string_equal(after(v, "-chardev", "socket,id=qmp"), "socket,id=qmp,fd=4");
+        assert_string_equal(after(v, "-mon", NULL), "chardev=qmp,mode=control");
         assert_string_equal(after(v, "-device", "virtserialport"),
                             "virtserialport,chardev=agent,name=org.zone.agent");
         /* A comma in the root's path is doubled, as QEMU's option syntax wants. */
@@ -94,6 +97,12 @@ static void test_kvm_readonly_console(void **state)
         assert_non_null(strstr(cmdline, "console=ttyS0"));
         assert_null(strstr(cmdline, "tsc_early_khz"));
         strv_free(v);
+        /* Without a monitor's socket, no monitor. */
+        c.qmp_fd = 0;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_null(after(v, "-mon", NULL));
+        assert_null(after(v, "-chardev", "socket,id=qmp"));
+        strv_free(v);
 }
 
 static void test_incomplete(void **state)
@@ -112,13 +121,22 @@ static void test_mem_and_vcpus(void **state)
 {
         assert_int_equal(vm_guest_mem_mib(0), VM_MEM_DEFAULT_MIB);
         assert_int_equal(vm_guest_mem_mib(-1), VM_MEM_DEFAULT_MIB);
-        assert_int_equal(vm_guest_mem_mib(64 << 20), 64 + VM_MEM_OVERHEAD_MIB);
-        assert_int_equal(vm_guest_mem_mib((64 << 20) + 1), 65 + VM_MEM_OVERHEAD_MIB);
-        assert_int_equal(vm_guest_vcpus(0, 100000, 8), 1);
-        assert_int_equal(vm_guest_vcpus(50000, 100000, 8), 1);
-        assert_int_equal(vm_guest_vcpus(150000, 100000, 8), 2);
-        assert_int_equal(vm_guest_vcpus(1000000, 100000, 2), 2);
-        assert_int_equal(vm_guest_vcpus(100000, 0, 2), 1);
+        assert_int_equal(vm_guest_mem_mib(128 << 20), 128);
+        assert_int_equal(vm_guest_mem_mib((128 << 20) + 1), 129);
+        assert_int_equal(vm_guest_vcpus(0, 100000, NULL, 8), 1);
+        assert_int_equal(vm_guest_vcpus(50000, 100000, NULL, 8), 1);
+        assert_int_equal(vm_guest_vcpus(150000, 100000, NULL, 8), 2);
+        assert_int_equal(vm_guest_vcpus(1000000, 100000, NULL, 2), 2);
+        /* No period: the kernel's 100 ms. */
+        assert_int_equal(vm_guest_vcpus(250000, 0, NULL, 8), 3);
+        /* The cpuset bounds the quota's count, and alone gives its own. */
+        assert_int_equal(vm_guest_vcpus(400000, 100000, "0-1", 8), 2);
+        assert_int_equal(vm_guest_vcpus(0, 0, "0-2,5", 8), 4);
+        assert_int_equal(vm_guest_vcpus(0, 0, "0-7", 2), 2);
+        assert_int_equal(vm_guest_vcpus(100000, 100000, "0-3", 8), 1);
+        /* A list the kernel would refuse counts as none. */
+        assert_int_equal(vm_guest_vcpus(0, 0, "3-1", 8), 1);
+        assert_int_equal(vm_guest_vcpus(0, 0, "x", 8), 1);
 }
 
 /* The confinement reads what QEMU opens from the command line the builder made. */
