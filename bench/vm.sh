@@ -127,17 +127,23 @@ awk -v f="$(bench_pct "$work/floor.dat" 2 50)" -v e="$(bench_pct "$work/emulated
 	'BEGIN { if (f != "nan" && e != "nan")
 		printf "\nQEMU peak RSS, emulated zone minus floor: %.1f MiB (what the agent, its modules, 9p and the workload add)\n", (e - f) / 1024 }'
 
-# Guest RAM: what the runtime gives the guest (-m) for a memory limit, and what QEMU then
-# holds at its peak in the zone's cgroup, which the limit also bounds.
+# Guest RAM and QEMU's own memory: for each memory limit, the guest's RAM (-m) and QEMU's
+# peak RSS while the zone's process fills the guest's RAM (a tmpfs file up to 40 MiB short of
+# MemTotal, which is about where the guest's OOM killer steps in): that peak minus -m is what
+# QEMU needs beside the guest, what the zone's cgroup allows above the limit
+# (VM_HOST_MEM_OVERHEAD_TCG_MIB) must cover.
 echo
-echo "guest RAM per memory limit (one run each): -m given, QEMU peak RSS, outcome"
+echo "guest RAM per memory limit, the guest's RAM filled (one run each):"
+echo "-m given, QEMU peak RSS, peak minus -m, outcome"
+fill='m=$(busybox sed -n "s/^MemTotal: *\([0-9]*\) kB/\1/p" /proc/meminfo)
+busybox dd if=/dev/zero of=/tmp/fill bs=1M count=$((m / 1024 - 40)) 2>/dev/null'
 for limit in none 134217728 268435456 536870912; do
-	if [ "$limit" = none ]; then
-		cp "$work/config-emulated.json" "$bundle/config.json"
-	else
-		jq --argjson l "$limit" '.linux.resources.memory.limit = $l' \
-			"$work/config-emulated.json" >"$bundle/config.json"
-	fi
+	jq --arg fill "$fill" --argjson l "$([ "$limit" = none ] && echo null || echo "$limit")" \
+		'.process.args = ["sh", "-c", $fill]
+		| .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+			"options": ["size=90%"]}]
+		| if $l then .linux.resources.memory.limit = $l else . end' \
+		"$work/config-emulated.json" >"$bundle/config.json"
 	rm -f "$work/qemu.cmdline"
 	res=$("$vmbench" -c "$mem_cg" -q "$work/qemu.cmdline" "$zone" --root "$work/state" run \
 		--bundle "$bundle" "m-$$-$limit" 2>"$work/mem.err" >/dev/null; tail -1 "$work/mem.err")
@@ -146,10 +152,15 @@ for limit in none 134217728 268435456 536870912; do
 	[ -s "$work/qemu.cmdline" ] && m=$(tr '\0' '\n' <"$work/qemu.cmdline" | sed -n '/^-m$/{n;p}')
 	hwm=$(sed -n 's/.*qemu_hwm_kib=\([0-9]*\).*/\1/p' <<<"$res")
 	st=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<<"$res")
-	why=ok
-	[ "$st" = 0 ] || why="failed: $(grep -m1 '^zone-oci' "$work/mem.err" || echo "status $st")"
-	printf '%-22s -m %-6s QEMU peak %6s KiB  %s\n' \
+	case $st in
+	0) why="ok" ;;
+	137) why="ok, the guest's OOM killer ended the filler: its RAM was all in use" ;;
+	*) why="failed: $(grep -m1 '^zone-oci' "$work/mem.err" || echo "status $st")" ;;
+	esac
+	over=?
+	[ -n "$hwm" ] && [ -n "$m" ] && over=$(((hwm >> 10) - ${m%M}))
+	printf '%-16s -m %-6s QEMU peak %6s KiB  beside the guest %4s MiB  %s\n' \
 		"$([ "$limit" = none ] && echo "no limit" || echo "limit $((limit >> 20)) MiB")" \
-		"${m:-?}" "${hwm:-?}" "$why"
+		"${m:-?}" "${hwm:-?}" "$over" "$why"
 done
 [ "$failures" -eq 0 ] || echo "bench: $failures runs failed (left out of the tables)"
