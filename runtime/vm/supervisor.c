@@ -221,15 +221,12 @@ static void client_frame(struct sup *u, size_t i, enum phase phase)
                 drop_client(u, i, true);
                 return;
         }
-        if (type == VM_MSG_RESIZE)
-                goto send;
         if (type == VM_MSG_EXEC && phase < WAITING_START) {
                 const char *msg = "the zone is not created yet";
                 vm_frame_send(u->clients[i].fd, VM_MSG_ERROR, 0, msg, strlen(msg));
                 drop_client(u, i, false);
                 return;
         }
-send:
         send_agent(u, type, u->clients[i].stream, data, len);
 }
 

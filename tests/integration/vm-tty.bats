@@ -208,3 +208,17 @@ PY
 	assert_success
 	[ ! -e "$STATE/$ID" ]
 }
+
+@test "vm tty: an exec --tty that fails leaves nothing for the next one" {
+	args sleep 1000
+	zrun run --detach "$ID"
+	assert_success
+	zrun exec --tty "$ID" /no/such/program
+	[ "$status" -ne 0 ]
+	zrun exec --tty "$ID" sh -c 'echo second-exec; exit 4'
+	[ "$status" -eq 4 ]
+	[ "$(printf '%s' "$output" | tr -d '\r')" = second-exec ]
+	zrun delete --force "$ID"
+	assert_success
+	[ ! -e "$STATE/$ID" ]
+}

@@ -251,6 +251,15 @@ static int take_terminal(struct agent *a, struct proc *p)
         return 0;
 }
 
+/* After a failed exec: a master libzone sent before the failure must not be taken for the
+ * next process's. */
+static void drop_terminals(struct agent *a)
+{
+        int fd;
+        while (a->console >= 0 && (fd = accept4(a->console, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+                close(fd);
+}
+
 /* RESIZE: the terminal's new size; the process gets SIGWINCH. */
 static void resize(struct proc *p, const char *data, size_t len)
 {
@@ -346,6 +355,8 @@ static void exec_process(struct agent *a, uint32_t stream, const char *config, s
                 zone_err_sys(&err, r, "guest: exec: its terminal");
         if (r >= 0 && (p->pid = read_pid(EXEC_PID_FILE)) <= 0)
                 r = zone_err_set(&err, -EIO, "guest: exec: read %s", EXEC_PID_FILE);
+        if (r < 0 && terminal)
+                drop_terminals(a);
         if (r < 0) {
                 msg = err ? err->msg : "exec in the guest";
                 vm_frame_send(a->port, VM_MSG_ERROR, stream, msg, strlen(msg));
