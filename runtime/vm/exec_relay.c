@@ -16,8 +16,10 @@
 #include <unistd.h>
 
 #include "../err.h"
+#include "../light/console.h"
 #include "../util.h"
 #include "proto.h"
+#include "tty.h"
 
 int vm_exec_start(int dirfd, const char *config, size_t len, int *ret_conn, struct zone_err **err)
 {
@@ -54,8 +56,16 @@ int vm_exec_start(int dirfd, const char *config, size_t len, int *ret_conn, stru
         return 0;
 }
 
-void vm_exec_relay_main(int conn)
+void vm_exec_relay_main(int conn, int tty)
 {
+        if (tty >= 0) {
+                /* Size changes of the terminal come as SIGWINCH, its master's end as SIGHUP. */
+                _cleanup_err_ struct zone_err *err = NULL;
+                if (light_console_attach(tty, &err) < 0) {
+                        dprintf(STDERR_FILENO, "zone: exec: %s\n", err->msg);
+                        _exit(255);
+                }
+        }
         /* Only stdio and the connection stay: the caller's lock on the zone's state must
          * not live on in here. */
         if (dup2(conn, 3) < 0)
@@ -75,6 +85,9 @@ void vm_exec_relay_main(int conn)
         if (sfd < 0)
                 _exit(255);
 
+        /* What it was resized to between the EXEC and now. */
+        if (tty >= 0)
+                vm_tty_send_size(conn, 0, STDIN_FILENO);
         bool in_open = true;
         size_t unacked = 0;
         for (;;) {
@@ -89,8 +102,10 @@ void vm_exec_relay_main(int conn)
                 }
                 if (p[1].revents) {
                         struct signalfd_siginfo si;
-                        if (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si) &&
-                            si.ssi_signo != SIGCHLD) {
+                        bool got = read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si);
+                        if (got && si.ssi_signo == SIGWINCH && tty >= 0) {
+                                vm_tty_send_size(conn, 0, STDIN_FILENO);
+                        } else if (got && si.ssi_signo != SIGCHLD) {
                                 uint32_t sig = si.ssi_signo;
                                 vm_frame_send(conn, VM_MSG_SIGNAL, 0, &sig, sizeof(sig));
                         }

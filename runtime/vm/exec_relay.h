@@ -15,5 +15,6 @@ struct zone_err;
  * until the guest has exec'd it. *ret_conn is then the relay's connection. */
 int vm_exec_start(int dirfd, const char *config, size_t len, int *ret_conn, struct zone_err **err);
 
-/* The relay, in the calling (just forked) process; never returns. */
-__attribute__((noreturn)) void vm_exec_relay_main(int conn);
+/* The relay, in the calling (just forked) process; never returns. tty, for exec --tty, is
+ * the host pty's slave (tty.h), which becomes its stdio and controlling terminal; else -1. */
+__attribute__((noreturn)) void vm_exec_relay_main(int conn, int tty);

@@ -72,9 +72,6 @@ int vm_guest_files(const struct zone_spec *spec, char **ret_kernel, char **ret_i
 
 int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zone_err **err)
 {
-        if (spec->process.terminal)
-                return zone_err_set(err, -EOPNOTSUPP,
-                                    "process.terminal: not supported yet for %s zones", type);
         for (size_t i = 0; i < spec->linux.n_namespaces; i++)
                 if (spec->linux.namespaces[i].path)
                         return zone_err_set(err, -EINVAL,

@@ -54,6 +54,7 @@ const char *vm_msg_name(uint32_t type)
             [VM_MSG_EXEC] = "EXEC",       [VM_MSG_EXECED] = "EXECED",
             [VM_MSG_STDIN] = "STDIN",     [VM_MSG_STDIN_ACK] = "STDIN_ACK",
             [VM_MSG_PAUSE] = "PAUSE",     [VM_MSG_RESUME] = "RESUME",
+            [VM_MSG_RESIZE] = "RESIZE",
         };
         if (type < sizeof(names) / sizeof(names[0]) && names[type])
                 return names[type];

@@ -22,13 +22,21 @@
  *                                                  on stream 0 the VM powers off next
  *   agent -> host  ERROR     message text          create or start failed (stream 0), or an
  *                                                  exec did (stream N, which then ends)
+ *   host  -> agent RESIZE    u32 rows, u32 cols    any stream with a terminal: its new size
+ *
+ * A process with a terminal (process.terminal) has the guest pty's slave as its stdin, stdout
+ * and stderr, and the agent keeps the master: STDOUT carries what the master reads (there is
+ * no STDERR), STDIN what is written to it (an empty STDIN closes nothing: the terminal stays),
+ * and RESIZE sets its size (TIOCSWINSZ; the process gets SIGWINCH). On the host the
+ * supervisor (stream 0) or the exec's relay holds the slave of a host pty, raw, as its stdio
+ * and controlling terminal, and its master is what --console-socket receives.
  *
  * The host keeps at most VM_STDIN_WINDOW bytes of a stream's input unacknowledged, so the
  * agent never holds more than that per process and never blocks on a process's stdin.
  *
  * The supervisor's control socket (VM_CTL_SOCKET in the zone's state directory) speaks the
- * same frames: an exec's relay sends EXEC, then STDIN and SIGNAL; it gets EXECED or ERROR,
- * then STDOUT, STDERR, STDIN_ACK and EXIT, all on stream 0 of its own connection. Two
+ * same frames: an exec's relay sends EXEC, then STDIN, SIGNAL and RESIZE; it gets EXECED or
+ * ERROR, then STDOUT, STDERR, STDIN_ACK and EXIT, all on stream 0 of its own connection. Two
  * messages exist only there, one per connection, answered with themselves or ERROR:
  *
  *   runtime -> supervisor PAUSE   -               stop the guest's vCPUs (QMP "stop")
@@ -67,6 +75,7 @@ enum vm_msg {
         VM_MSG_STDIN_ACK,
         VM_MSG_PAUSE,
         VM_MSG_RESUME,
+        VM_MSG_RESIZE,
 };
 
 struct vm_frame_hdr {

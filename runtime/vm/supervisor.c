@@ -20,10 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../err.h"
+#include "../light/console.h"
 #include "../util.h"
 #include "confine.h"
 #include "proto.h"
 #include "qmp.h"
+#include "tty.h"
 
 /* Boot to the agent's READY; TCG boots take 2-4 s here, a loaded host many times that. */
 #define BOOT_TIMEOUT_MS 120000
@@ -50,6 +53,7 @@ struct sup {
         size_t n_clients;
         uint32_t next_stream;
         struct vm_qmp qmp;
+        bool tty;          /* our stdio is the host pty's slave (process.terminal) */
         bool in_open;      /* our stdin still relayed to the zone's process */
         size_t in_unacked; /* of it, bytes the agent has not written to the process yet */
 };
@@ -180,6 +184,14 @@ static void send_agent(struct sup *u, uint32_t type, uint32_t stream, const void
         /* EPIPE: the VM is ending; reading the agent's stream says how. */
 }
 
+/* The host pty's size, for the zone's process's terminal in the guest. */
+static void send_size(struct sup *u)
+{
+        int r = vm_tty_send_size(u->s->agent_fd, 0, STDIN_FILENO);
+        if (r < 0 && r != -EPIPE)
+                fail(u, "send the terminal's size to the guest agent: %s", strerror(-r));
+}
+
 static void drop_client(struct sup *u, size_t i, bool kill_process)
 {
         if (kill_process) {
@@ -213,7 +225,7 @@ static void client_frame(struct sup *u, size_t i, enum phase phase)
         size_t len;
         if (vm_frame_recv(u->clients[i].fd, VM_FRAME_MAX, &type, NULL, &data, &len) < 0 ||
             (type != VM_MSG_EXEC && type != VM_MSG_STDIN && type != VM_MSG_SIGNAL &&
-             type != VM_MSG_PAUSE && type != VM_MSG_RESUME)) {
+             type != VM_MSG_PAUSE && type != VM_MSG_RESUME && type != VM_MSG_RESIZE)) {
                 drop_client(u, i, true);
                 return;
         }
@@ -303,6 +315,14 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         u.sfd = signalfd(-1, &set, SFD_CLOEXEC);
         if (u.sfd < 0)
                 fail(&u, "signalfd: %s", strerror(errno));
+        if (s->tty_fd >= 0) {
+                /* The host pty becomes our stdio and controlling terminal: its size changes
+                 * come as SIGWINCH, the closing of its master as SIGHUP. */
+                _cleanup_err_ struct zone_err *err = NULL;
+                if (light_console_attach(s->tty_fd, &err) < 0)
+                        fail(&u, "the zone's terminal: %s", err->msg);
+                u.tty = true;
+        }
         /* Nothing of the creator stays open here, its state lock least of all. */
         int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qmp_fd, s->qemu_qmp_fd, s->qemu_log_fd,
                       u.ctl,       u.fifo,           u.sfd,     s->listen_fd};
@@ -356,9 +376,14 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                 if (p[P_SIG].revents) {
                         struct signalfd_siginfo si;
                         if (read(u.sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-                                if (si.ssi_signo == SIGCHLD)
+                                if (si.ssi_signo == SIGCHLD) {
                                         reap(&u);
-                                else {
+                                } else if (si.ssi_signo == SIGWINCH && u.tty) {
+                                        /* Before READY the agent takes only CONFIG; READY
+                                         * sends the size as it is then. */
+                                        if (phase >= WAITING_START)
+                                                send_size(&u);
+                                } else {
                                         uint32_t sig = si.ssi_signo;
                                         send_agent(&u, VM_MSG_SIGNAL, 0, &sig, sizeof(sig));
                                 }
@@ -434,6 +459,8 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                         if (!s->run_now)
                                 closep(&u.ctl);
                         phase = WAITING_START;
+                        if (u.tty)
+                                send_size(&u);
                         break;
                 case VM_MSG_STARTED:
                         started(&u, true, NULL);

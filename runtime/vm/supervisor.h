@@ -18,6 +18,7 @@ struct vm_supervisor {
         int ctl_fd;        /* to the creator: GO in, READY/ERROR out; START/STARTED for run */
         int fifo_fd;       /* create without run: start's write releases the zone, or -1 */
         int listen_fd;     /* the control socket exec's relays connect to (VM_CTL_SOCKET) */
+        int tty_fd;        /* process.terminal: the host pty's slave (tty.h), else -1 */
         bool run_now;
         const char *config; /* the guest's config.json */
         size_t config_len;

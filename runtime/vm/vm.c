@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -18,6 +19,7 @@
 
 #include "../backend.h"
 #include "../cgroups/cgroup.h"
+#include "../light/console.h"
 #include "../util.h"
 #include "control.h"
 #include "exec_relay.h"
@@ -25,6 +27,7 @@
 #include "proto.h"
 #include "qemu_cmd.h"
 #include "supervisor.h"
+#include "tty.h"
 
 #define START_FIFO "vm-start"
 #define QEMU_LOG   "qemu.log"
@@ -110,6 +113,23 @@ static int vm_create(struct zone *z, struct zone_err **err)
         if ((r = vm_qemu_argv(&qc, &argv, err)) < 0)
                 return r;
 
+        /* process.terminal: the master goes to the console socket once the zone is created,
+         * or to the foreground run that relays it (z->tty_master); the slave to the
+         * supervisor. */
+        _cleanup_close_ int console = -1, tty_master = -1, tty_slave = -1;
+        if (z->spec->process.terminal) {
+                if (!z->console_socket && !z->run_now)
+                        return zone_err_set(err, -EINVAL,
+                                            "process.terminal is true: a detached zone needs "
+                                            "--console-socket");
+                if (z->console_socket &&
+                    (console = light_console_connect(z->console_socket, err)) < 0)
+                        return console;
+                if ((r = vm_tty_open(&z->spec->process, !z->console_socket, &tty_master, &tty_slave,
+                                     err)) < 0)
+                        return zone_err_wrap(err, "process.terminal");
+        }
+
         int dfd = zone_entry_dirfd(z->entry);
         _cleanup_close_ int log_fd =
             openat(dfd, QEMU_LOG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -154,6 +174,7 @@ static int vm_create(struct zone *z, struct zone_err **err)
                                           .ctl_fd = ctl[1],
                                           .fifo_fd = fifo,
                                           .listen_fd = listen_fd,
+                                          .tty_fd = tty_slave,
                                           .run_now = z->run_now,
                                           .config = config,
                                           .config_len = config_len};
@@ -161,6 +182,7 @@ static int vm_create(struct zone *z, struct zone_err **err)
                 vm_supervisor_main(&s);
         }
         closep(&ctl[1]);
+        closep(&tty_slave);
         if (z->cgroup && (r = zone_cgroup_enter(z->cgroup, pid, err)) < 0)
                 goto fail;
         char go = VM_CTL_GO;
@@ -186,6 +208,15 @@ static int vm_create(struct zone *z, struct zone_err **err)
                 r = zone_err_set(err, -EPROTO, "boot the %s zone's VM: unexpected %s", type,
                                  vm_msg_name(t));
                 goto fail;
+        }
+        if (console >= 0) {
+                static const char name[] = "/dev/ptmx";
+                if ((r = send_fd(console, tty_master, name, sizeof(name) - 1)) < 0) {
+                        r = zone_err_sys(err, r, "send the terminal to the console socket");
+                        goto fail;
+                }
+        } else if (tty_master >= 0) {
+                z->tty_master = steal_fd(&tty_master);
         }
         if (z->run_now)
                 z->sync_fd = steal_fd(&ctl[0]);
@@ -277,10 +308,6 @@ static int vm_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret
 {
         const char *type = z->backend->name;
         *ret_tty_master = -1;
-        if (opts->process->terminal || opts->console_socket)
-                return zone_err_set(err, -EOPNOTSUPP,
-                                    "exec --tty: terminals are not supported yet for %s zones",
-                                    type);
         if (opts->preserve_fds > 0)
                 return zone_err_set(err, -EOPNOTSUPP,
                                     "exec --preserve-fds: a %s zone's process cannot have the "
@@ -298,9 +325,31 @@ static int vm_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret
          * process from it, as it reads the zone's own. */
         struct zone_spec g = *z->spec;
         g.process = *opts->process;
+        /* --tty: the relay keeps the slave, the master goes to the console socket or to the
+         * caller, which relays it in the foreground. */
+        _cleanup_close_ int console = -1, tty_master = -1, tty_slave = -1;
+        int r;
+        if (opts->process->terminal) {
+                if (!opts->console_socket && opts->detach)
+                        return zone_err_set(err, -EINVAL,
+                                            "--tty with --detach needs --console-socket");
+                if (opts->console_socket &&
+                    (console = light_console_connect(opts->console_socket, err)) < 0)
+                        return console;
+                if ((r = vm_tty_open(opts->process, !opts->console_socket, &tty_master, &tty_slave,
+                                     err)) < 0)
+                        return zone_err_wrap(err, "exec --tty");
+                /* The guest's pty starts with the size the host's has now. */
+                struct winsize ws;
+                if (ioctl(tty_slave, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col) {
+                        g.process.has_console_size = true;
+                        g.process.console_height = ws.ws_row;
+                        g.process.console_width = ws.ws_col;
+                }
+        }
         _cleanup_free_ char *config = NULL;
         size_t len = 0;
-        int r = zone_spec_write(&g, &config, &len, err);
+        r = zone_spec_write(&g, &config, &len, err);
         if (r < 0)
                 return zone_err_wrap(err, "exec");
         _cleanup_close_ int conn = -1;
@@ -310,15 +359,25 @@ static int vm_exec(struct zone *z, const struct zone_exec_opts *opts, pid_t *ret
         if (pid < 0)
                 return zone_err_sys(err, -errno, "exec: fork the relay");
         if (pid == 0)
-                vm_exec_relay_main(conn);
-        if (cg && (r = zone_cgroup_enter(cg, pid, err)) < 0) {
-                /* Its connection's end kills the process in the guest. */
-                kill(pid, SIGKILL);
-                waitpid(pid, NULL, 0);
-                return r;
+                vm_exec_relay_main(conn, tty_slave);
+        closep(&tty_slave);
+        if (cg && (r = zone_cgroup_enter(cg, pid, err)) < 0)
+                goto fail;
+        if (console >= 0) {
+                static const char name[] = "/dev/ptmx";
+                if ((r = send_fd(console, tty_master, name, sizeof(name) - 1)) < 0) {
+                        r = zone_err_sys(err, r, "exec: send the terminal to the console socket");
+                        goto fail;
+                }
         }
         *ret_pid = pid;
+        *ret_tty_master = console < 0 ? steal_fd(&tty_master) : -1;
         return 0;
+fail:
+        /* Its connection's end kills the process in the guest. */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        return r;
 }
 
 /* The zone's cgroup holds QEMU: the guest's RAM (the memory limit) plus QEMU's own use. */

@@ -119,11 +119,3 @@ load vm-helpers
 	assert_stderr_matches 'annotation org\.zone\.vm\.kernel: /nonexistent/vmlinuz: ENOENT'
 	[ ! -e "$STATE/$ID" ]
 }
-
-@test "vm: process.terminal is refused for now, naming the field" {
-	cfg '.process.terminal = true'
-	zrun run "$ID"
-	[ "$status" -ne 0 ]
-	assert_one_line_error
-	assert_stderr_matches 'process\.terminal: not supported yet for emulated zones'
-}

@@ -13,9 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +32,8 @@
 #define ZONE_ID       "zone"
 #define PID_FILE      "/run/zone.pid"
 #define EXEC_PID_FILE "/run/exec.pid"
+/* Where libzone sends the master of a process's terminal (its console socket). */
+#define CONSOLE_SOCKET "/run/console.sock"
 /* The zone's process and the exec'd ones the host can have at once. */
 #define MAX_PROCS 65
 
@@ -66,6 +71,7 @@ struct proc {
         size_t n_pending;
         bool in_eof; /* close `in` once pending is written */
         int out[2];  /* its stdout's and stderr's read ends, -1 at their end */
+        bool tty;    /* out[0] is its terminal's master, `in` a copy of it, out[1] is -1 */
         bool exited;
         int status;
 };
@@ -74,6 +80,7 @@ struct agent {
         int port;
         struct zone_ctx ctx;
         int devnull;
+        int console; /* CONSOLE_SOCKET, listening (non-blocking), once a terminal is asked */
         struct proc procs[MAX_PROCS];
         size_t n_procs;
 };
@@ -205,6 +212,65 @@ static void stdio_end(struct agent *a)
         dup2(a->devnull, 2);
 }
 
+/* The console socket libzone connects to for a process with a terminal. */
+static int console_listen(struct agent *a)
+{
+        if (a->console >= 0)
+                return 0;
+        struct sockaddr_un sa = {.sun_family = AF_UNIX, .sun_path = CONSOLE_SOCKET};
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return -errno;
+        if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4) < 0) {
+                int r = -errno;
+                close(fd);
+                return r;
+        }
+        a->console = fd;
+        return 0;
+}
+
+/* The master libzone sent while making the process (it connected before returning): it
+ * becomes the process's output, and a copy of it its input. */
+static int take_terminal(struct agent *a, struct proc *p)
+{
+        _cleanup_close_ int conn = accept4(a->console, NULL, NULL, SOCK_CLOEXEC);
+        if (conn < 0)
+                return errno == EAGAIN ? -ENOTCONN : -errno;
+        int fd = -1;
+        char name[64];
+        int r = recv_fd(conn, &fd, name, sizeof(name));
+        if (r < 0)
+                return r;
+        if (fd < 0)
+                return -EBADMSG;
+        p->out[0] = fd;
+        p->tty = true;
+        if (fcntl(fd, F_SETFL, O_NONBLOCK) < 0 || (p->in = fcntl(fd, F_DUPFD_CLOEXEC, 3)) < 0)
+                return -errno;
+        return 0;
+}
+
+/* After a failed exec: a master libzone sent before the failure must not be taken for the
+ * next process's. */
+static void drop_terminals(struct agent *a)
+{
+        int fd;
+        while (a->console >= 0 && (fd = accept4(a->console, NULL, NULL, SOCK_CLOEXEC)) >= 0)
+                close(fd);
+}
+
+/* RESIZE: the terminal's new size; the process gets SIGWINCH. */
+static void resize(struct proc *p, const char *data, size_t len)
+{
+        uint32_t size[2];
+        if (!p || !p->tty || p->out[0] < 0 || len != sizeof(size))
+                return;
+        memcpy(size, data, sizeof(size));
+        struct winsize ws = {.ws_row = (unsigned short)size[0], .ws_col = (unsigned short)size[1]};
+        ioctl(p->out[0], TIOCSWINSZ, &ws);
+}
+
 static pid_t read_pid(const char *path)
 {
         _cleanup_free_ char *pid = NULL;
@@ -225,15 +291,26 @@ static void create_zone(struct agent *a, const char *config, size_t len)
         const char *what = NULL;
         if ((r = agent_mount_root(BUNDLE "/rootfs", &what)) < 0)
                 fail(port, "guest: mount the zone's root (9p) on %s: %s", what, strerror(-r));
+        _cleanup_err_ struct zone_err *err = NULL;
+        struct zone_spec *spec = NULL;
+        if (zone_spec_parse(config, len, "config.json", &spec, &err) < 0)
+                fail(port, "guest: %s", err->msg);
+        bool terminal = spec->process.terminal;
+        zone_spec_free(spec);
         struct proc *p = &a->procs[a->n_procs++];
         *p = (struct proc){.stream = 0, .in = -1, .out = {-1, -1}};
-        if ((r = stdio_begin(p)) < 0)
-                fail(port, "guest: the zone's stdio: %s", strerror(-r));
-        _cleanup_err_ struct zone_err *err = NULL;
         struct zone_create_opts o = {.id = ZONE_ID, .bundle = BUNDLE, .pid_file = PID_FILE};
+        if (terminal && (r = console_listen(a)) < 0)
+                fail(port, "guest: the console socket %s: %s", CONSOLE_SOCKET, strerror(-r));
+        if (terminal)
+                o.console_socket = CONSOLE_SOCKET;
+        else if ((r = stdio_begin(p)) < 0)
+                fail(port, "guest: the zone's stdio: %s", strerror(-r));
         if (zone_create(&a->ctx, &o, &err) < 0)
                 fail(port, "%s", err ? err->msg : "create the zone in the guest");
         stdio_end(a);
+        if (terminal && (r = take_terminal(a, p)) < 0)
+                fail(port, "guest: the zone's terminal: %s", strerror(-r));
         if ((p->pid = read_pid(PID_FILE)) <= 0)
                 fail(port, "guest: read %s", PID_FILE);
 }
@@ -258,22 +335,28 @@ static void exec_process(struct agent *a, uint32_t stream, const char *config, s
         }
         struct proc *p = &a->procs[a->n_procs++];
         *p = (struct proc){.stream = stream, .in = -1, .out = {-1, -1}};
-        int r = stdio_begin(p);
+        bool terminal = spec->process.terminal;
+        int r = terminal ? console_listen(a) : stdio_begin(p);
         if (r < 0) {
-                zone_err_sys(&err, r, "guest: exec: its stdio");
+                zone_err_sys(&err, r, "guest: exec: its %s", terminal ? "console socket" : "stdio");
         } else {
                 unlink(EXEC_PID_FILE);
                 struct zone_exec_opts o = {.id = ZONE_ID,
                                            .process = &spec->process,
                                            .pid_file = EXEC_PID_FILE,
+                                           .console_socket = terminal ? CONSOLE_SOCKET : NULL,
                                            .detach = true};
                 int status;
                 r = zone_exec(&a->ctx, &o, &status, &err);
         }
         stdio_end(a);
         zone_spec_free(spec);
+        if (r >= 0 && terminal && (r = take_terminal(a, p)) < 0)
+                zone_err_sys(&err, r, "guest: exec: its terminal");
         if (r >= 0 && (p->pid = read_pid(EXEC_PID_FILE)) <= 0)
                 r = zone_err_set(&err, -EIO, "guest: exec: read %s", EXEC_PID_FILE);
+        if (r < 0 && terminal)
+                drop_terminals(a);
         if (r < 0) {
                 msg = err ? err->msg : "exec in the guest";
                 vm_frame_send(a->port, VM_MSG_ERROR, stream, msg, strlen(msg));
@@ -302,7 +385,18 @@ static void signal_proc(struct agent *a, uint32_t stream, const char *data, size
  * (a child it left behind must not hold its end up). */
 static void exec_ended(struct agent *a, struct proc *p)
 {
-        for (int i = 0; i < 2; i++)
+        /* A terminal's master: a read waits for what the process wrote to get through the
+         * tty layer (poll does not), and gives EIO once no process holds the terminal. */
+        for (int k = 0; p->tty && k < 16 && p->out[0] >= 0; k++) {
+                char buf[65536];
+                ssize_t n = read(p->out[0], buf, sizeof(buf));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                vm_frame_send(a->port, VM_MSG_STDOUT, p->stream, buf, (size_t)n);
+        }
+        for (int i = 0; i < 2 && !p->tty; i++)
                 for (int k = 0; k < 16 && p->out[i] >= 0; k++) {
                         struct pollfd q = {.fd = p->out[i], .events = POLLIN};
                         if (poll(&q, 1, 0) <= 0)
@@ -367,6 +461,7 @@ int main(void)
 
         static struct agent a;
         a.port = port;
+        a.console = -1;
         a.ctx = (struct zone_ctx){.root = "/run/zone", .log = {.fd = -1}};
         uint32_t type, stream;
         char *config = NULL;
@@ -453,6 +548,9 @@ int main(void)
                 case VM_MSG_STDIN:
                         if (q)
                                 add_input(&a, q, data, len);
+                        break;
+                case VM_MSG_RESIZE:
+                        resize(q, data, len);
                         break;
                 default:
                         break;
