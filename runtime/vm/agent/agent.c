@@ -214,6 +214,23 @@ static pid_t read_pid(const char *path)
         return atoi(pid);
 }
 
+/* Whether the config binds a source the host shared (VM_SHARE_GUEST_DIR/N). */
+static bool uses_share(const char *config, size_t len)
+{
+        _cleanup_err_ struct zone_err *err = NULL;
+        struct zone_spec *spec = NULL;
+        if (zone_spec_parse(config, len, "config.json", &spec, &err) < 0)
+                return false; /* zone_create says what is wrong with it */
+        size_t n = strlen(VM_SHARE_GUEST_DIR);
+        bool uses = false;
+        for (size_t i = 0; i < spec->n_mounts && !uses; i++) {
+                const char *src = spec->mounts[i].source;
+                uses = src && strncmp(src, VM_SHARE_GUEST_DIR, n) == 0 && src[n] == '/';
+        }
+        zone_spec_free(spec);
+        return uses;
+}
+
 static void create_zone(struct agent *a, const char *config, size_t len)
 {
         int port = a->port;
@@ -225,6 +242,9 @@ static void create_zone(struct agent *a, const char *config, size_t len)
         const char *what = NULL;
         if ((r = agent_mount_root(BUNDLE "/rootfs", &what)) < 0)
                 fail(port, "guest: mount the zone's root (9p) on %s: %s", what, strerror(-r));
+        if (uses_share(config, len) && (r = agent_mount_share(&what)) < 0)
+                fail(port, "guest: mount the bind mounts' sources (9p) on %s: %s", what,
+                     strerror(-r));
         struct proc *p = &a->procs[a->n_procs++];
         *p = (struct proc){.stream = 0, .in = -1, .out = {-1, -1}};
         if ((r = stdio_begin(p)) < 0)
