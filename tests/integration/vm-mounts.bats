@@ -24,7 +24,8 @@ share_entries() {
 @test "vm-mounts: a read-write directory bind: the guest reads the host's files, the host sees the guest's" {
 	mkdir "$TMP/data"
 	echo from-host >"$TMP/data/host-file"
-	bind "$TMP/data" /data rbind rw
+	# Relative to the bundle, as for a light zone.
+	bind ../data /data rbind rw
 	args sh -c 'cat /data/host-file; echo from-guest >/data/guest-file; mkdir /data/d && echo x >/data/d/f'
 	zrun run "$ID"
 	[ "$status" -eq 0 ] || fail "run: $status: $stderr"
