@@ -1,8 +1,9 @@
 /* QEMU's confinement (confine.h). The new root is a read-only tmpfs with read-only binds of
  * /usr and the library directories (symlinks where the host has merged /usr), the dynamic
  * linker's cache, the guest's kernel and initramfs, four device nodes, the shared rootfs and
- * the bind mounts' sources (share.h): a tree built from what QEMU needs rather than the host's minus what it should not see, so
- * nothing the host mounts later or forgot to hide is reachable. */
+ * the bind mounts' sources (share.h): a tree built from what QEMU needs rather than the
+ * host's minus what it should not see, so nothing the host mounts later or forgot to hide is
+ * reachable. */
 #include "confine.h"
 
 #include <errno.h>
