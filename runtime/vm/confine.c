@@ -1,8 +1,9 @@
 /* QEMU's confinement (confine.h). The new root is a read-only tmpfs with read-only binds of
  * /usr and the library directories (symlinks where the host has merged /usr), the dynamic
- * linker's cache, the guest's kernel and initramfs, four device nodes and the shared rootfs:
- * a tree built from what QEMU needs rather than the host's minus what it should not see, so
- * nothing the host mounts later or forgot to hide is reachable. */
+ * linker's cache, the guest's kernel and initramfs, four device nodes, the shared rootfs and
+ * the bind mounts' sources (share.h): a tree built from what QEMU needs rather than the
+ * host's minus what it should not see, so nothing the host mounts later or forgot to hide is
+ * reachable. */
 #include "confine.h"
 
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include "../light/mounts.h"
 #include "../light/rootfs.h"
 #include "../util.h"
+#include "share.h"
 
 /* 9p passthrough serves a root-owned tree to a guest whose processes have any uid: it
  * chowns what it creates to the guest's uid (CHOWN), opens and changes files the host's root
@@ -46,6 +48,7 @@ void vm_confine_plan_done(struct vm_confine_plan *p)
         free(p->initrd);
         free(p->share);
         free(p->console);
+        free(p->share_dir);
         *p = (struct vm_confine_plan){0};
 }
 
@@ -106,10 +109,17 @@ int vm_confine_plan_from_argv(char *const *argv, struct vm_confine_plan *ret, st
                         p.kvm = strcmp(val, "kvm") == 0 || strncmp(val, "kvm,", 4) == 0;
                 else if (strcmp(opt, "-serial") == 0 && strncmp(val, "file:", 5) == 0 && !p.console)
                         oom |= !(p.console = unescape(val + 5));
-                else if (strcmp(opt, "-fsdev") == 0 && !p.share) {
-                        oom |= !(p.share = opt_value(val, "path"));
-                        _cleanup_free_ char *ro = opt_value(val, "readonly");
-                        p.share_readonly = ro && strcmp(ro, "on") == 0;
+                else if (strcmp(opt, "-fsdev") == 0) {
+                        _cleanup_free_ char *id = opt_value(val, "id");
+                        if (id && strcmp(id, "share") == 0) {
+                                /* Made here, from the share's entries: nothing to bind. */
+                                if (!p.share_dir)
+                                        oom |= !(p.share_dir = opt_value(val, "path"));
+                        } else if (!p.share) {
+                                oom |= !(p.share = opt_value(val, "path"));
+                                _cleanup_free_ char *ro = opt_value(val, "readonly");
+                                p.share_readonly = ro && strcmp(ro, "on") == 0;
+                        }
                 } else
                         continue;
                 i++;
@@ -202,6 +212,12 @@ static int bind_attach(int rootfd, const struct bind *b, struct zone_err **err)
         int r = normalize(rootfd, b->path, &at, err);
         if (r < 0)
                 return r;
+        size_t n = strlen(VM_SHARE_QEMU_DIR);
+        if (strncmp(at, VM_SHARE_QEMU_DIR, n) == 0 && (at[n] == 0 || at[n] == '/'))
+                return zone_err_set(err, -EEXIST,
+                                    "confine QEMU: %s is where its root holds the bind mounts' "
+                                    "sources",
+                                    b->path);
         _cleanup_close_ int dest = light_open_in_root(rootfd, at, true, !b->dir, err);
         if (dest < 0)
                 return zone_err_wrap(err, "confine QEMU: make %s in its root", at);
@@ -257,6 +273,24 @@ static int plan_binds(const struct vm_confine_plan *p, struct bind *binds, size_
         return 0;
 }
 
+/* The bind mounts' sources, each on its own index-named entry of VM_SHARE_QEMU_DIR (never
+ * their parent directories), as share.c copied them with their flags. */
+static int share_attach(int rootfd, const struct vm_share *share, struct zone_err **err)
+{
+        for (size_t i = 0; share && i < share->n; i++) {
+                const struct vm_share_entry *e = &share->entries[i];
+                char at[64];
+                snprintf(at, sizeof(at), "%s/%zu", VM_SHARE_QEMU_DIR, i);
+                _cleanup_close_ int dest = light_open_in_root(rootfd, at, true, !e->dir, err);
+                if (dest < 0)
+                        return zone_err_wrap(err, "confine QEMU: make %s in its root", at);
+                if (move_mount(e->tree, "", dest, "",
+                               MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return zone_err_sys(err, -errno, "confine QEMU: mount %s in its root", at);
+        }
+        return 0;
+}
+
 /* 9p's local backend reaches files through /proc/self/fd (to change modes without following
  * a guest's symlinks). Its own pid namespace's proc, read-only and with nothing but the pid
  * directories (subset=pid): no /proc/sys, whose files root may write without capabilities. */
@@ -280,7 +314,8 @@ static int mount_proc(int rootfd, struct zone_err **err)
         return 0;
 }
 
-static int build_root(const struct vm_confine_plan *p, struct zone_err **err)
+static int build_root(const struct vm_confine_plan *p, const struct vm_share *share,
+                      struct zone_err **err)
 {
         struct bind binds[MAX_BINDS];
         const char *links[sizeof(system_dirs) / sizeof(system_dirs[0])];
@@ -319,7 +354,7 @@ static int build_root(const struct vm_confine_plan *p, struct zone_err **err)
         for (size_t i = 0; i < n; i++)
                 if ((r = bind_attach(rootfd, &binds[i], err)) < 0)
                         return r;
-        if ((r = mount_proc(rootfd, err)) < 0)
+        if ((r = share_attach(rootfd, share, err)) < 0 || (r = mount_proc(rootfd, err)) < 0)
                 return r;
         if ((r = light_mount_setattr(rootfd, MS_RDONLY, 0, false, false)) < 0)
                 return zone_err_sys(err, r, "confine QEMU: make its root read-only");
@@ -358,18 +393,26 @@ static int drop_caps(struct zone_err **err)
         return 0;
 }
 
-static int confine(char *const *argv, struct zone_err **err)
+static int confine(char *const *argv, const struct vm_share *share, struct zone_err **err)
 {
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 return zone_err_sys(err, -errno, "confine QEMU: set its parent-death signal");
         __attribute__((cleanup(vm_confine_plan_done))) struct vm_confine_plan p = {0};
         int r = vm_confine_plan_from_argv(argv, &p, err);
-        if (r < 0 || (r = build_root(&p, err)) < 0 || (r = drop_caps(err)) < 0)
+        if (r < 0)
+                return r;
+        /* The directory QEMU exports is the one built here, and only when there is one. */
+        bool has_share = share && share->n;
+        if (has_share != !!p.share_dir || (p.share_dir && strcmp(p.share_dir, VM_SHARE_QEMU_DIR)))
+                return zone_err_set(err, -EINVAL,
+                                    "confine QEMU: its command line and the bind mounts to share "
+                                    "disagree");
+        if ((r = build_root(&p, share, err)) < 0 || (r = drop_caps(err)) < 0)
                 return r;
         return 0;
 }
 
-pid_t vm_confine_fork(char *const *argv, int log_fd)
+pid_t vm_confine_fork(char *const *argv, const struct vm_share *share, int log_fd)
 {
         /* Like fork(), with the namespaces made by the clone itself: the child is the new pid
          * namespace's init, and the pid its parent waits for and kills is QEMU's. */
@@ -379,7 +422,7 @@ pid_t vm_confine_fork(char *const *argv, int log_fd)
         if (pid != 0)
                 return pid;
         struct zone_err *err = NULL;
-        if (confine(argv, &err) < 0) {
+        if (confine(argv, share, &err) < 0) {
                 dprintf(log_fd, "%s\n", err ? err->msg : "confine QEMU: failed");
                 _exit(127);
         }

@@ -8,12 +8,15 @@
 #include <sys/types.h>
 
 struct zone_err;
+struct vm_share;
 
 /* What QEMU opens on the host, read from its command line (the one place that says it). */
 struct vm_confine_plan {
         char *kernel, *initrd;
         char *share; /* the rootfs shared with virtio-9p */
         bool share_readonly;
+        /* -fsdev id=share: the bind mounts' sources (share.h), or NULL. */
+        char *share_dir;
         char *console; /* -serial file:, or NULL */
         bool kvm;      /* -accel kvm: /dev/kvm */
 };
@@ -29,7 +32,8 @@ extern const unsigned vm_confine_n_caps;
 /* Used like fork() for QEMU's process: returns its pid, 0 in the child, -1 with errno when
  * the clone fails. The child is the init of a new pid namespace (so the pid returned is
  * QEMU's own once it execs), in new mount, ipc and uts namespaces, pivoted into a root with
- * only what argv names plus /usr and the libraries, with its capabilities dropped and
- * no_new_privs set. A child that cannot be confined writes why to log_fd and exits with 127:
- * QEMU never runs unconfined. */
-pid_t vm_confine_fork(char *const *argv, int log_fd);
+ * only what argv names plus /usr and the libraries, and the bind mounts' sources of share
+ * (NULL: none) in VM_SHARE_QEMU_DIR, with its capabilities dropped and no_new_privs set. A
+ * child that cannot be confined writes why to log_fd and exits with 127: QEMU never runs
+ * unconfined. */
+pid_t vm_confine_fork(char *const *argv, const struct vm_share *share, int log_fd);

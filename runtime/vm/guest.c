@@ -81,7 +81,7 @@ int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zon
         return 0;
 }
 
-int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
+int vm_guest_config(const struct zone_spec *spec, char *const *sources, char **ret, size_t *ret_len,
                     struct zone_err **err)
 {
         /* A shallow copy with a few fields replaced: the strings stay the spec's. */
@@ -101,6 +101,16 @@ int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
                         ann[i].value = (char *)"light";
         }
         g.annotations = ann;
+        _cleanup_free_ struct zone_spec_mount *mounts =
+            spec->n_mounts ? calloc(spec->n_mounts, sizeof(*mounts)) : NULL;
+        if (spec->n_mounts && !mounts)
+                return zone_err_sys(err, -ENOMEM, "the guest's config");
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                mounts[i] = spec->mounts[i];
+                if (sources && sources[i])
+                        mounts[i].source = sources[i];
+        }
+        g.mounts = mounts;
         int r = zone_spec_write(&g, ret, ret_len, err);
         return r < 0 ? zone_err_wrap(err, "the guest's config") : r;
 }

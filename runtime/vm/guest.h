@@ -17,8 +17,9 @@ int vm_guest_files(const struct zone_spec *spec, char **ret_kernel, char **ret_i
 int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zone_err **err);
 
 /* The config the agent gets: the zone's own, with the root the agent mounts from the host
- * ("rootfs", relative to the guest's bundle), the guest's cgroup, and without what stays on
- * the host: hooks (the runtime runs them there) and resources (the host cgroup holds QEMU,
- * the guest's RAM is the memory limit). */
-int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
+ * ("rootfs", relative to the guest's bundle), the guest's cgroup, sources[i] (when not NULL;
+ * sources may be NULL) as mounts[i].source (a bind's source shared with the guest, share.h),
+ * and without what stays on the host: hooks (the runtime runs them there) and resources (the
+ * host cgroup holds QEMU, the guest's RAM is the memory limit). */
+int vm_guest_config(const struct zone_spec *spec, char *const *sources, char **ret, size_t *ret_len,
                     struct zone_err **err);

@@ -51,6 +51,10 @@
 #define VM_PORT_NAME "org.zone.agent"
 /* The 9p mount tag of the zone's root. */
 #define VM_ROOT_TAG "zoneroot"
+/* The 9p mount tag of the bind mounts' sources (share.h), and where the guest mounts it: a
+ * config's bind source VM_SHARE_GUEST_DIR/N is the share's entry N. */
+#define VM_SHARE_TAG       "zoneshare"
+#define VM_SHARE_GUEST_DIR "/run/share"
 /* A config.json is at most this long (as the runtime reads it); output frames are smaller. */
 #define VM_FRAME_MAX (16u << 20)
 /* Unacknowledged stdin bytes per stream. */

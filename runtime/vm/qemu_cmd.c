@@ -112,7 +112,8 @@ int vm_qemu_argv(const struct vm_qemu_config *c, char ***ret, struct zone_err **
                 return zone_err_set(err, -EINVAL, "QEMU command line: incomplete VM settings");
         _cleanup_free_ char *root = opt_escape(c->rootfs);
         _cleanup_free_ char *console = c->console_log ? opt_escape(c->console_log) : NULL;
-        if (!root || (c->console_log && !console))
+        _cleanup_free_ char *share = c->share_dir ? opt_escape(c->share_dir) : NULL;
+        if (!root || (c->console_log && !console) || (c->share_dir && !share))
                 return zone_err_sys(err, -ENOMEM, "QEMU command line");
         _cleanup_strv_ char **v = NULL;
         int r = 0;
@@ -175,6 +176,15 @@ int vm_qemu_argv(const struct vm_qemu_config *c, char ***ret, struct zone_err **
             c->root_readonly ? ",readonly=on" : "");
         add(&v, &r, "-device");
         add(&v, &r, "virtio-9p-device,fsdev=root,mount_tag=%s", VM_ROOT_TAG);
+        if (share) {
+                /* Its entries are mounts of their own: remap keeps their inode numbers from
+                 * colliding in the guest. */
+                add(&v, &r, "-fsdev");
+                add(&v, &r, "local,id=share,path=%s,security_model=passthrough,multidevs=remap%s",
+                    share, c->share_readonly ? ",readonly=on" : "");
+                add(&v, &r, "-device");
+                add(&v, &r, "virtio-9p-device,fsdev=share,mount_tag=%s", VM_SHARE_TAG);
+        }
         if (console) {
                 add(&v, &r, "-serial");
                 add(&v, &r, "file:%s", console);

@@ -13,6 +13,10 @@ struct vm_qemu_config {
         const char *initrd; /* the agent's initramfs */
         const char *rootfs; /* the zone's root, shared with virtio-9p */
         bool root_readonly;
+        /* The bind mounts' sources (share.h): a directory shared with a second virtio-9p
+         * device, or NULL when the config has no bind to share. */
+        const char *share_dir;
+        bool share_readonly;
         unsigned mem_mib;
         unsigned vcpus;
         unsigned long tsc_khz;   /* the host's TSC frequency; 0: not given to the guest */

@@ -27,6 +27,7 @@
 #include "proto.h"
 #include "qmp.h"
 #include "tty.h"
+#include "share.h"
 
 /* Boot to the agent's READY; TCG boots take 2-4 s here, a loaded host many times that. */
 #define BOOT_TIMEOUT_MS 120000
@@ -111,7 +112,7 @@ static __attribute__((noreturn, format(printf, 2, 3))) void fail(struct sup *u, 
 static pid_t spawn_qemu(struct sup *u)
 {
         const struct vm_supervisor *s = u->s;
-        pid_t pid = vm_confine_fork(s->qemu_argv, s->qemu_log_fd);
+        pid_t pid = vm_confine_fork(s->qemu_argv, s->share, s->qemu_log_fd);
         if (pid != 0)
                 return pid;
         /* QEMU dies with its supervisor: a SIGKILLed zone takes its VM with it. */
@@ -324,9 +325,16 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                 u.tty = true;
         }
         /* Nothing of the creator stays open here, its state lock least of all. */
-        int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qmp_fd, s->qemu_qmp_fd, s->qemu_log_fd,
-                      u.ctl,       u.fifo,           u.sfd,     s->listen_fd};
-        closefrom_except(keep, sizeof(keep) / sizeof(keep[0]));
+        size_t n_share = s->share ? s->share->n : 0;
+        int keep[9 + n_share];
+        size_t n_keep = 0;
+        for (size_t i = 0; i < n_share; i++)
+                keep[n_keep++] = s->share->entries[i].tree;
+        int own[] = {s->agent_fd, s->qemu_agent_fd, s->qmp_fd, s->qemu_qmp_fd, s->qemu_log_fd,
+                     u.ctl,       u.fifo,           u.sfd,     s->listen_fd};
+        for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+                keep[n_keep++] = own[i];
+        closefrom_except(keep, n_keep);
 
         char go;
         if (read_full(u.ctl, &go, 1) < 0 || go != VM_CTL_GO)
@@ -336,6 +344,9 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                 fail(&u, "fork QEMU: %s", strerror(errno));
         close(s->qemu_agent_fd);
         close(s->qemu_qmp_fd);
+        /* QEMU has its copies of the sources: the supervisor keeps none. */
+        if (s->share)
+                vm_share_close(s->share);
 
         enum phase phase = BOOTING;
         int64_t deadline = now_ms() + BOOT_TIMEOUT_MS;

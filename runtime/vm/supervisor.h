@@ -8,8 +8,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct vm_share;
+
 struct vm_supervisor {
         char **qemu_argv;
+        /* The bind mounts' sources, which QEMU's root holds (share.h). */
+        const struct vm_share *share;
         int agent_fd;      /* our end of the agent's stream */
         int qemu_agent_fd; /* QEMU's end, becomes fd 3 in QEMU */
         int qmp_fd;        /* our end of QEMU's monitor (QMP), for pause and resume */

@@ -26,6 +26,7 @@
 #include "guest.h"
 #include "proto.h"
 #include "qemu_cmd.h"
+#include "share.h"
 #include "supervisor.h"
 #include "tty.h"
 
@@ -104,11 +105,19 @@ static int vm_create(struct zone *z, struct zone_err **err)
         /* Whether KVM can run the guest was checked when the type was chosen (types.c). */
         _cleanup_free_ char *kernel = NULL, *initrd = NULL, *config = NULL;
         size_t config_len = 0;
+        /* The binds' sources are opened here, from the bundle (the current directory): a
+         * missing one fails create before QEMU starts. */
+        __attribute__((cleanup(vm_share_done))) struct vm_share share = {0};
         if ((r = vm_guest_files(z->spec, &kernel, &initrd, err)) < 0 ||
-            (r = vm_guest_config(z->spec, &config, &config_len, err)) < 0)
+            (r = vm_share_open(z->spec, type, &share, err)) < 0 ||
+            (r = vm_guest_config(z->spec, share.guest_sources, &config, &config_len, err)) < 0)
                 return r;
         struct vm_qemu_config qc;
         qemu_config(z, kernel, initrd, &qc);
+        if (share.n) {
+                qc.share_dir = VM_SHARE_QEMU_DIR;
+                qc.share_readonly = share.readonly;
+        }
         _cleanup_strv_ char **argv = NULL;
         if ((r = vm_qemu_argv(&qc, &argv, err)) < 0)
                 return r;
@@ -166,6 +175,7 @@ static int vm_create(struct zone *z, struct zone_err **err)
         }
         if (pid == 0) {
                 struct vm_supervisor s = {.qemu_argv = argv,
+                                          .share = &share,
                                           .agent_fd = agent[0],
                                           .qemu_agent_fd = agent[1],
                                           .qmp_fd = qmp[0],

@@ -53,3 +53,21 @@ run_opts=(--rm --ulimit nofile=4096:4096 --ulimit nproc=1024:1024)
 		"localhost/zt-busybox:$U" sh -c 'exit 4'
 	[ "$status" -eq 4 ]
 }
+
+@test "podman run an emulated zone: podman's file binds (/etc/hostname) reach the guest" {
+	setup_podman
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	local dir
+	dir=$(dirname "$(realpath "$ZONE_OCI_ABS")")
+	[ -f "$dir/vm/vmlinuz" ] || [ -f "$dir/../vm/vmlinuz" ] ||
+		skip "no guest kernel beside $ZONE_OCI: make vm BUILD=... builds it"
+	run podman_ run "${run_opts[@]}" --cgroup-parent "/zone-test/$U" --network none \
+		--annotation org.zone.type=emulated --hostname zt-guest-name \
+		"localhost/zt-busybox:$U" sh -c 'echo hi; echo "$(cat /etc/hostname)"; uname -r'
+	assert_success
+	assert_line --index 0 hi
+	assert_line --index 1 zt-guest-name
+	# The guest's kernel, not the host's: the zone ran in the VM.
+	[ "${lines[2]}" != "$(uname -r)" ]
+}

@@ -9,8 +9,12 @@
 
 #include "err.h"
 #include "util.h"
+#include "spec.h"
 #include "vm/confine.h"
+#include "vm/guest.h"
+#include "vm/proto.h"
 #include "vm/qemu_cmd.h"
+#include "vm/share.h"
 
 static struct vm_qemu_config base(void)
 {
@@ -169,6 +173,101 @@ static void test_confine_plan(void **state)
         strv_free(v);
 }
 
+/* The bind mounts' sources: a second 9p device, only when there are binds to share. */
+static void test_share(void **state)
+{
+        struct vm_qemu_config c = base();
+        char **v = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_null(after(v, "-fsdev", "local,id=share,"));
+        assert_null(after(v, "-device", "virtio-9p-device,fsdev=share,"));
+        strv_free(v);
+
+        c.share_dir = VM_SHARE_QEMU_DIR;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_string_equal(after(v, "-fsdev", "local,id=share,"),
+                            "local,id=share,path=" VM_SHARE_QEMU_DIR
+                            ",security_model=passthrough,multidevs=remap");
+        assert_string_equal(after(v, "-device", "virtio-9p-device,fsdev=share,"),
+                            "virtio-9p-device,fsdev=share,mount_tag=" VM_SHARE_TAG);
+        /* The root's device is still the first, with its own tag. */
+        assert_string_equal(after(v, "-device", "virtio-9p-device,"),
+                            "virtio-9p-device,fsdev=root,mount_tag=" VM_ROOT_TAG);
+        struct vm_confine_plan p;
+        assert_int_equal(vm_confine_plan_from_argv(v, &p, &err), 0);
+        assert_string_equal(p.share, "/b/root,fs");
+        assert_false(p.share_readonly);
+        assert_string_equal(p.share_dir, VM_SHARE_QEMU_DIR);
+        vm_confine_plan_done(&p);
+        strv_free(v);
+
+        c.share_dir = "/s,x";
+        c.share_readonly = true;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_string_equal(after(v, "-fsdev", "local,id=share,"),
+                            "local,id=share,path=/s,,x,security_model=passthrough,multidevs=remap,"
+                            "readonly=on");
+        assert_null(strstr(after(v, "-fsdev", "local,id=root,"), "readonly"));
+        assert_int_equal(vm_confine_plan_from_argv(v, &p, &err), 0);
+        assert_string_equal(p.share_dir, "/s,x");
+        assert_false(p.share_readonly);
+        vm_confine_plan_done(&p);
+        strv_free(v);
+
+        /* Whatever the order, the rootfs is the id=root device. */
+        char *w[] = {"qemu-system-x86_64",
+                     "-kernel",
+                     "/k",
+                     "-initrd",
+                     "/i",
+                     "-fsdev",
+                     "local,id=share,path=/sh",
+                     "-fsdev",
+                     "local,id=root,path=/r,readonly=on",
+                     NULL};
+        assert_int_equal(vm_confine_plan_from_argv(w, &p, &err), 0);
+        assert_string_equal(p.share, "/r");
+        assert_true(p.share_readonly);
+        assert_string_equal(p.share_dir, "/sh");
+        vm_confine_plan_done(&p);
+}
+
+/* The guest's config names the shared copy as the bind's source, and nothing else changes. */
+static void test_guest_config_sources(void **state)
+{
+        static const char json[] =
+            "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+            " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"},"
+            " \"mounts\": [{\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},"
+            " {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"/host/data\","
+            " \"options\": [\"rbind\", \"ro\"]}]}";
+        struct zone_spec *spec = NULL, *g = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(zone_spec_parse(json, sizeof(json) - 1, "config.json", &spec, &err), 0);
+        char *sources[] = {NULL, VM_SHARE_GUEST_DIR "/0"};
+        char *out = NULL;
+        size_t len = 0;
+        assert_int_equal(vm_guest_config(spec, sources, &out, &len, &err), 0);
+        assert_int_equal(zone_spec_parse(out, len, "guest", &g, &err), 0);
+        assert_int_equal(g->n_mounts, 2);
+        assert_string_equal(g->mounts[0].source, "proc");
+        assert_string_equal(g->mounts[1].source, VM_SHARE_GUEST_DIR "/0");
+        assert_string_equal(g->mounts[1].destination, "/data");
+        assert_string_equal(g->mounts[1].options[1], "ro");
+        /* The zone's own spec is left as it was. */
+        assert_string_equal(spec->mounts[1].source, "/host/data");
+        free(out);
+        zone_spec_free(g);
+        g = NULL;
+        assert_int_equal(vm_guest_config(spec, NULL, &out, &len, &err), 0);
+        assert_int_equal(zone_spec_parse(out, len, "guest", &g, &err), 0);
+        assert_string_equal(g->mounts[1].source, "/host/data");
+        free(out);
+        zone_spec_free(g);
+        zone_spec_free(spec);
+}
+
 static void test_confine_plan_incomplete(void **state)
 {
         char *v[] = {"qemu-system-x86_64", "-kernel", "/k", "-initrd", "/i", NULL};
@@ -185,6 +284,7 @@ int main(void)
             cmocka_unit_test(test_tcg),          cmocka_unit_test(test_kvm_readonly_console),
             cmocka_unit_test(test_incomplete),   cmocka_unit_test(test_mem_and_vcpus),
             cmocka_unit_test(test_confine_plan), cmocka_unit_test(test_confine_plan_incomplete),
+            cmocka_unit_test(test_share),        cmocka_unit_test(test_guest_config_sources),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

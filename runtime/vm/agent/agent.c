@@ -280,6 +280,18 @@ static pid_t read_pid(const char *path)
         return atoi(pid);
 }
 
+/* Whether the config binds a source the host shared (VM_SHARE_GUEST_DIR/N). */
+static bool uses_share(const struct zone_spec *spec)
+{
+        size_t n = strlen(VM_SHARE_GUEST_DIR);
+        for (size_t i = 0; i < spec->n_mounts; i++) {
+                const char *src = spec->mounts[i].source;
+                if (src && strncmp(src, VM_SHARE_GUEST_DIR, n) == 0 && src[n] == '/')
+                        return true;
+        }
+        return false;
+}
+
 static void create_zone(struct agent *a, const char *config, size_t len)
 {
         int port = a->port;
@@ -295,8 +307,11 @@ static void create_zone(struct agent *a, const char *config, size_t len)
         struct zone_spec *spec = NULL;
         if (zone_spec_parse(config, len, "config.json", &spec, &err) < 0)
                 fail(port, "guest: %s", err->msg);
-        bool terminal = spec->process.terminal;
+        bool terminal = spec->process.terminal, share = uses_share(spec);
         zone_spec_free(spec);
+        if (share && (r = agent_mount_share(&what)) < 0)
+                fail(port, "guest: mount the bind mounts' sources (9p) on %s: %s", what,
+                     strerror(-r));
         struct proc *p = &a->procs[a->n_procs++];
         *p = (struct proc){.stream = 0, .in = -1, .out = {-1, -1}};
         struct zone_create_opts o = {.id = ZONE_ID, .bundle = BUNDLE, .pid_file = PID_FILE};

@@ -130,11 +130,16 @@ int agent_open_port(void)
         return -ENOENT;
 }
 
+/* cache=none: every write reaches the host at once, so the zone's files are there when its
+ * exit status is. */
+#define MOUNT_9P_OPTS "trans=virtio,version=9p2000.L,msize=262144,cache=none,access=client"
+
 int agent_mount_root(const char *path, const char **what)
 {
-        /* cache=none: every write reaches the host at once, so the zone's files are there
-         * when its exit status is. */
-        return mount_at(VM_ROOT_TAG, path, "9p", 0,
-                        "trans=virtio,version=9p2000.L,msize=262144,cache=none,access=client",
-                        what);
+        return mount_at(VM_ROOT_TAG, path, "9p", 0, MOUNT_9P_OPTS, what);
+}
+
+int agent_mount_share(const char **what)
+{
+        return mount_at(VM_SHARE_TAG, VM_SHARE_GUEST_DIR, "9p", 0, MOUNT_9P_OPTS, what);
 }

@@ -10,3 +10,6 @@ int agent_boot(const char **what);
 int agent_open_port(void);
 /* Mounts the zone's root shared by the host (9p, tag VM_ROOT_TAG) at path. */
 int agent_mount_root(const char *path, const char **what);
+/* Mounts the bind mounts' sources shared by the host (9p, tag VM_SHARE_TAG) at
+ * VM_SHARE_GUEST_DIR, where the config's bind sources point (runtime/vm/share.h). */
+int agent_mount_share(const char **what);
