@@ -12,32 +12,22 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "../err.h"
 #include "../light/console.h"
 #include "../util.h"
+#include "control.h"
 #include "proto.h"
 #include "tty.h"
 
 int vm_exec_start(int dirfd, const char *config, size_t len, int *ret_conn, struct zone_err **err)
 {
-        /* Through the directory's descriptor: the state root's path may be longer than a
-         * socket address can be. */
-        struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d/%s", dirfd, VM_CTL_SOCKET);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
-                return zone_err_sys(err, -errno, "exec: socket");
-        if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-                int e = -errno;
-                if (e == -ECONNREFUSED || e == -ENOENT)
-                        return zone_err_set(err, -ESRCH,
-                                            "exec: the zone's supervisor is gone (its VM ended)");
-                return zone_err_sys(err, e, "exec: connect to the zone's supervisor");
-        }
-        int r = vm_frame_send(fd, VM_MSG_EXEC, 0, config, len);
+        _cleanup_close_ int fd = -1;
+        int r = vm_ctl_connect(dirfd, "exec", &fd, err);
+        if (r < 0)
+                return r;
+        r = vm_frame_send(fd, VM_MSG_EXEC, 0, config, len);
         if (r < 0)
                 return zone_err_sys(err, r, "exec: send the process to the zone's supervisor");
         _cleanup_free_ char *msg = NULL;
