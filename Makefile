@@ -13,8 +13,13 @@ SAN     := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-re
 
 LIB_SRC  := $(sort $(wildcard runtime/*.c runtime/light/*.c runtime/cgroups/*.c runtime/vm/*.c \
 			hooks/*.c))
-OCI_SRC  := $(sort $(wildcard cli/zone-oci/*.c))
+OCI_SRC  := $(sort $(wildcard cli/zone-oci/*.c cli/common/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+# The image library (images/) and the zone CLI: linked dynamically (libarchive, libelf), they
+# are not on a zone's start path.
+IMG_SRC  := $(sort $(wildcard images/*.c images/build/*.c))
+ZONE_SRC := $(sort $(wildcard cli/zone/*.c cli/common/*.c))
+IMG_LIBS := -larchive -lelf
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S
@@ -23,10 +28,14 @@ OCI_OBJ  := $(OCI_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_LIB := $(LIB_SRC:%.c=$(BUILD)/asan/%.o) $(BLOB:%.S=$(BUILD)/asan/%.o)
 ASAN_OCI := $(OCI_SRC:%.c=$(BUILD)/asan/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/unit/%)
+IMG_OBJ  := $(IMG_SRC:%.c=$(BUILD)/obj/%.o)
+ZONE_OBJ := $(ZONE_SRC:%.c=$(BUILD)/obj/%.o)
+ASAN_IMG := $(IMG_SRC:%.c=$(BUILD)/asan/%.o)
+ASAN_ZONE := $(ZONE_SRC:%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all asan unit deps check check-unit check-integration demo bench install clean format help
 .PHONY: fuzz fuzz-build check-fuzz check-guest
-all: $(BUILD)/zone-oci
+all: $(BUILD)/zone-oci $(BUILD)/zone
 
 help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
@@ -71,12 +80,27 @@ $(BUILD)/zone-oci: $(OCI_OBJ) $(BUILD)/libzone.a
 $(BUILD)/asan/zone-oci: $(ASAN_OCI) $(BUILD)/libzone-asan.a
 	$(CC) $(SAN) -o $@ $(ASAN_OCI) $(BUILD)/libzone-asan.a $(DYN_LIBS)
 
-asan: $(BUILD)/asan/zone-oci
+$(BUILD)/libzone-images.a: $(IMG_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libzone-images-asan.a: $(ASAN_IMG)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/zone: $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone.a $(IMG_LIBS) $(DYN_LIBS)
+
+$(BUILD)/asan/zone: $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a
+	$(CC) $(SAN) -o $@ $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a $(IMG_LIBS) $(DYN_LIBS)
+
+asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone
 
 # Unit tests are built with ASan+UBSan: they exercise parsers and error paths hardest.
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-asan.a
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $< $(BUILD)/libzone-asan.a $(DYN_LIBS) -lcmocka
+	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $< $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a \
+		$(IMG_LIBS) $(DYN_LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 

@@ -6,12 +6,13 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libcgroup-dev libyajl-dev nettle-dev
-	libcmocka-dev
+	libcmocka-dev libarchive-dev libelf-dev
 	clang libclang-rt-14-dev
 	bats bats-support bats-assert
 	busybox-static jq python3 time
 	crun runc podman hyperfine strace iproute2 util-linux
 	qemu-system-x86
+	skopeo debootstrap
 )
 
 missing=()

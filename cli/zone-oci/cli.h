@@ -6,26 +6,7 @@
 
 #include "zone.h"
 
-/* One option of a command. Long names are accepted with one or two dashes (as runc does),
- * values as "--name value" or "--name=value". */
-enum opt_kind { OPT_BOOL, OPT_STRING, OPT_INT, OPT_LIST /* repeatable string */ };
-
-struct opt {
-        const char *name;
-        char short_name;
-        enum opt_kind kind;
-        void *value; /* bool *, const char **, int *, char *** */
-        const char *help;
-};
-
-/* Parses options until the first positional argument (or "--"); returns the index of the
- * first positional, or -1 after printing an error. */
-int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv);
-/* Checks the positional count; prints "zone-oci CMD: ..." and returns -1 when wrong. */
-int cli_positionals(const char *cmd, const char *usage, int have, int min, int max);
-void cli_usage(const char *cmd, const char *usage, const struct opt *opts);
-/* Prints the error once, prefixed with the program name, and logs it; returns the exit code. */
-int cli_fail(const struct zone_ctx *ctx, struct zone_err *err);
+#include "cli/common/args.h"
 
 struct cli_cmd {
         const char *name;

@@ -8,6 +8,8 @@
 
 #define ZONE_VERSION "0.1.0"
 
+const char *cli_program = "zone-oci";
+
 static const struct cli_cmd commands[] = {
     {"create", "create a zone from a bundle; it waits for start", cmd_create},
     {"start", "start the program of a created zone", cmd_start},

@@ -1,11 +1,13 @@
-/* Option parsing shared by every zone-oci command, and the one place errors are printed. */
+/* Option parsing shared by every command of zone and zone-oci, and the one place errors are
+ * printed. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli.h"
+#include "cli/common/args.h"
+#include "log.h"
 #include "util.h"
 
 static const struct opt *find(const struct opt *opts, const char *name, size_t len, char s)
@@ -43,13 +45,13 @@ static int set_value(const char *cmd, const struct opt *o, const char *val)
         }
         case OPT_LIST:
                 if (strv_append((char ***)o->value, val) < 0) {
-                        fprintf(stderr, "zone-oci: out of memory\n");
+                        fprintf(stderr, "%s: out of memory\n", cli_program);
                         return -1;
                 }
                 return 0;
         }
 bad:
-        fprintf(stderr, "zone-oci %s: --%s: invalid value \"%s\"\n", cmd, o->name, val);
+        fprintf(stderr, "%s %s: --%s: invalid value \"%s\"\n", cli_program, cmd, o->name, val);
         return -1;
 }
 
@@ -69,14 +71,15 @@ int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv)
                 if (!o && a[1] != '-' && len == 1)
                         o = find(opts, NULL, 0, name[0]);
                 if (!o) {
-                        fprintf(stderr, "zone-oci %s: unknown option %.*s\n", cmd,
+                        fprintf(stderr, "%s %s: unknown option %.*s\n", cli_program, cmd,
                                 (int)(len + (size_t)(name - a)), a);
                         return -1;
                 }
                 const char *val = eq ? eq + 1 : NULL;
                 if (o->kind != OPT_BOOL && !val) {
                         if (i + 1 >= argc) {
-                                fprintf(stderr, "zone-oci %s: --%s needs a value\n", cmd, o->name);
+                                fprintf(stderr, "%s %s: --%s needs a value\n", cli_program, cmd,
+                                        o->name);
                                 return -1;
                         }
                         val = argv[++i];
@@ -92,14 +95,14 @@ int cli_positionals(const char *cmd, const char *usage, int have, int min, int m
 {
         if (have >= min && (max < 0 || have <= max))
                 return 0;
-        fprintf(stderr, "zone-oci %s: %s; usage: zone-oci %s %s\n", cmd,
-                have < min ? "missing arguments" : "too many arguments", cmd, usage);
+        fprintf(stderr, "%s %s: %s; usage: %s %s %s\n", cli_program, cmd,
+                have < min ? "missing arguments" : "too many arguments", cli_program, cmd, usage);
         return -1;
 }
 
 void cli_usage(const char *cmd, const char *usage, const struct opt *opts)
 {
-        printf("usage: zone-oci %s %s\n", cmd, usage);
+        printf("usage: %s %s %s\n", cli_program, cmd, usage);
         for (const struct opt *o = opts; o && o->name; o++) {
                 char lhs[64];
                 snprintf(lhs, sizeof(lhs), "%s%c%s--%s%s", o->short_name ? "-" : "",
@@ -112,7 +115,7 @@ void cli_usage(const char *cmd, const char *usage, const struct opt *opts)
 int cli_fail(const struct zone_ctx *ctx, struct zone_err *err)
 {
         const char *msg = err ? err->msg : "failed";
-        fprintf(stderr, "zone-oci: %s\n", msg);
+        fprintf(stderr, "%s: %s\n", cli_program, msg);
         /* conmon and containerd read the reason from the log file. */
         if (ctx->log.fd >= 0 && ctx->log.fd != 2)
                 zone_log(&ctx->log, ZONE_LOG_ERROR, "%s", msg);

@@ -1,0 +1,19 @@
+/* zone: the people-facing command line. This folder parses and prints; libzone and the image
+ * library (images/) decide and do. */
+#pragma once
+
+#include "cli/common/args.h"
+
+struct cli_cmd {
+        const char *name;
+        const char *summary;
+        int (*run)(struct zone_ctx *ctx, int argc, char **argv);
+};
+
+/* zone image SUBCOMMAND: the image store (image.c dispatches to image_*.c). */
+int cmd_image(struct zone_ctx *ctx, int argc, char **argv);
+
+/* The subcommands of zone image (image_*.c). */
+
+/* The data root (--data-root, default /var/lib/zone) the image commands use. */
+extern const char *cli_data_root;

@@ -1,0 +1,62 @@
+/* zone: global options, then one command, each in its own file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define ZONE_VERSION "0.1.0"
+
+const char *cli_program = "zone";
+const char *cli_data_root = NULL;
+
+static const struct cli_cmd commands[] = {
+    {"image", "import, build, export, list and remove images", cmd_image},
+};
+
+static void usage(void)
+{
+        printf("usage: zone [global options] COMMAND [options] [args]\n\n"
+               "global options:\n"
+               "  --root DIR          zone state directory (default " ZONE_DEFAULT_ROOT ")\n"
+               "  --data-root DIR     image store (default /var/lib/zone)\n"
+               "  --debug             log debug lines\n"
+               "  --version, -v       print the version\n\ncommands:\n");
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                printf("  %-10s %s\n", commands[i].name, commands[i].summary);
+        printf("\n`zone COMMAND --help` shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+        const char *root = NULL;
+        bool debug = false, help = false, version = false;
+        const struct opt global[] = {
+            {"root", 0, OPT_STRING, &root, ""},
+            {"data-root", 0, OPT_STRING, &cli_data_root, ""},
+            {"debug", 0, OPT_BOOL, &debug, ""},
+            {"help", 'h', OPT_BOOL, &help, ""},
+            {"version", 'v', OPT_BOOL, &version, ""},
+            {0},
+        };
+        int first = cli_parse("", global, argc - 1, argv + 1);
+        if (first < 0)
+                return 1;
+        first += 1;
+        if (version) {
+                printf("zone version " ZONE_VERSION "\n");
+                return 0;
+        }
+        if (help || first >= argc) {
+                usage();
+                return help ? 0 : 1;
+        }
+        struct zone_ctx ctx = {
+            .root = root ? root : ZONE_DEFAULT_ROOT,
+            .log = {.fd = 2, .level = debug ? ZONE_LOG_DEBUG : ZONE_LOG_WARN},
+        };
+        for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+                if (strcmp(argv[first], commands[i].name) == 0)
+                        return commands[i].run(&ctx, argc - first - 1, argv + first + 1);
+        fprintf(stderr, "zone: unknown command \"%s\" (see zone --help)\n", argv[first]);
+        return 1;
+}
