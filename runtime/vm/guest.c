@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "../err.h"
 #include "../spec.h"
 #include "../util.h"
+#include "proto.h"
 
 static int annotated_file(const struct zone_spec *spec, const char *key, char **ret,
                           struct zone_err **err)
@@ -75,8 +77,10 @@ int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zon
         if (spec->process.terminal)
                 return zone_err_set(err, -EOPNOTSUPP,
                                     "process.terminal: not supported yet for %s zones", type);
+        /* A network namespace is the one exception: its interfaces become the guest's (net.c). */
         for (size_t i = 0; i < spec->linux.n_namespaces; i++)
-                if (spec->linux.namespaces[i].path)
+                if (spec->linux.namespaces[i].path &&
+                    spec->linux.namespaces[i].type != CLONE_NEWNET)
                         return zone_err_set(err, -EINVAL,
                                             "linux.namespaces[%zu].path: a %s zone cannot join a "
                                             "namespace of the host",
@@ -84,7 +88,7 @@ int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zon
         return 0;
 }
 
-int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
+int vm_guest_config(const struct zone_spec *spec, const char *net, char **ret, size_t *ret_len,
                     struct zone_err **err)
 {
         /* A shallow copy with a few fields replaced: the strings stay the spec's. */
@@ -93,16 +97,30 @@ int vm_guest_config(const struct zone_spec *spec, char **ret, size_t *ret_len,
         memset(&g.hooks, 0, sizeof(g.hooks));
         g.linux.cgroups_path = (char *)"/zone";
         memset(&g.linux.resources, 0, sizeof(g.linux.resources));
+        /* The zone's process has the guest's network, which is the zone's namespace's
+         * interfaces (or loopback alone): no namespace of its own, no host path. */
+        _cleanup_free_ struct zone_spec_namespace *ns =
+            calloc(spec->linux.n_namespaces + 1, sizeof(*ns));
         /* Inside the guest the zone is a light one. */
-        _cleanup_free_ struct zone_kv *ann =
-            spec->n_annotations ? calloc(spec->n_annotations, sizeof(*ann)) : NULL;
-        if (spec->n_annotations && !ann)
+        _cleanup_free_ struct zone_kv *ann = calloc(spec->n_annotations + 1, sizeof(*ann));
+        if (!ns || !ann)
                 return zone_err_sys(err, -ENOMEM, "the guest's config");
+        g.linux.n_namespaces = 0;
+        for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+                if (spec->linux.namespaces[i].type != CLONE_NEWNET)
+                        ns[g.linux.n_namespaces++] = spec->linux.namespaces[i];
+        g.linux.namespaces = ns;
+        g.n_annotations = 0;
         for (size_t i = 0; i < spec->n_annotations; i++) {
-                ann[i] = spec->annotations[i];
-                if (strcmp(ann[i].key, "org.zone.type") == 0)
-                        ann[i].value = (char *)"light";
+                if (strcmp(spec->annotations[i].key, VM_NET_ANNOTATION) == 0)
+                        continue; /* only the runtime says what the guest's network is */
+                ann[g.n_annotations] = spec->annotations[i];
+                if (strcmp(ann[g.n_annotations].key, "org.zone.type") == 0)
+                        ann[g.n_annotations].value = (char *)"light";
+                g.n_annotations++;
         }
+        if (net)
+                ann[g.n_annotations++] = (struct zone_kv){(char *)VM_NET_ANNOTATION, (char *)net};
         g.annotations = ann;
         int r = zone_spec_write(&g, ret, ret_len, err);
         return r < 0 ? zone_err_wrap(err, "the guest's config") : r;

@@ -22,6 +22,7 @@
 
 #include "../util.h"
 #include "confine.h"
+#include "net.h"
 #include "proto.h"
 
 /* Boot to the agent's READY; TCG boots take 2-4 s here, a loaded host many times that. */
@@ -108,12 +109,23 @@ static pid_t spawn_qemu(struct sup *u)
         /* QEMU dies with its supervisor: a SIGKILLed zone takes its VM with it. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(127);
+        /* The taps go to 4, 5, ...: out of the way first, whatever numbers they had. */
+        int taps[VM_NET_MAX_LINKS];
+        size_t n_taps = s->n_tap_fds < VM_NET_MAX_LINKS ? s->n_tap_fds : VM_NET_MAX_LINKS;
+        for (size_t i = 0; i < n_taps; i++)
+                if ((taps[i] = fcntl(s->tap_fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
+                        _exit(127);
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         if (devnull < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
             dup2(s->qemu_log_fd, 2) < 0 || dup2(s->qemu_agent_fd, 3) < 0)
                 _exit(127);
-        int keep[] = {3};
-        closefrom_except(keep, 1);
+        int keep[1 + VM_NET_MAX_LINKS] = {3};
+        for (size_t i = 0; i < n_taps; i++) {
+                keep[1 + i] = 4 + (int)i;
+                if (dup2(taps[i], keep[1 + i]) < 0)
+                        _exit(127);
+        }
+        closefrom_except(keep, 1 + n_taps);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -280,8 +292,10 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         if (u.sfd < 0)
                 fail(&u, "signalfd: %s", strerror(errno));
         /* Nothing of the creator stays open here, its state lock least of all. */
-        int keep[] = {s->agent_fd, s->qemu_agent_fd, s->qemu_log_fd, u.ctl, u.fifo,
-                      u.sfd,       s->listen_fd};
+        int keep[7 + VM_NET_MAX_LINKS] = {
+            s->agent_fd, s->qemu_agent_fd, s->qemu_log_fd, u.ctl, u.fifo, u.sfd, s->listen_fd};
+        for (size_t i = 0; i < s->n_tap_fds && i < VM_NET_MAX_LINKS; i++)
+                keep[7 + i] = s->tap_fds[i];
         closefrom_except(keep, sizeof(keep) / sizeof(keep[0]));
 
         char go;
@@ -291,6 +305,9 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         if (u.qemu < 0)
                 fail(&u, "fork QEMU: %s", strerror(errno));
         close(s->qemu_agent_fd);
+        /* QEMU holds the taps now: they go when it does. */
+        for (size_t i = 0; i < s->n_tap_fds; i++)
+                close(s->tap_fds[i]);
 
         enum phase phase = BOOTING;
         int64_t deadline = now_ms() + BOOT_TIMEOUT_MS;

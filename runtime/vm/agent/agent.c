@@ -24,6 +24,7 @@
 #include "../../zone.h"
 #include "../proto.h"
 #include "boot.h"
+#include "net.h"
 
 #define BUNDLE        "/run/bundle"
 #define ZONE_ID       "zone"
@@ -214,9 +215,24 @@ static pid_t read_pid(const char *path)
         return atoi(pid);
 }
 
+/* The guest's network, as the host describes it in the config (proto.h). */
+static void setup_net(int port, const char *config, size_t len)
+{
+        _cleanup_err_ struct zone_err *err = NULL;
+        struct zone_spec *spec = NULL;
+        if (zone_spec_parse(config, len, "config", &spec, &err) < 0)
+                fail(port, "%s", err->msg);
+        char msg[256];
+        int r = agent_net_setup(zone_spec_annotation(spec, VM_NET_ANNOTATION), msg, sizeof(msg));
+        zone_spec_free(spec);
+        if (r < 0)
+                fail(port, "guest: network: %s: %s", msg, strerror(-r));
+}
+
 static void create_zone(struct agent *a, const char *config, size_t len)
 {
         int port = a->port;
+        setup_net(port, config, len);
         if (mkdir(BUNDLE, 0755) < 0 && errno != EEXIST)
                 fail(port, "guest: mkdir %s: %s", BUNDLE, strerror(errno));
         int r = write_file_atomic_at(AT_FDCWD, BUNDLE "/config.json", config, len, 0600);
