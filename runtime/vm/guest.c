@@ -119,8 +119,31 @@ int vm_guest_config(const struct zone_spec *spec, const char *net, char **ret, s
                         ann[g.n_annotations].value = (char *)"light";
                 g.n_annotations++;
         }
-        if (net)
-                ann[g.n_annotations++] = (struct zone_kv){(char *)VM_NET_ANNOTATION, (char *)net};
+        /* The network's sysctls are the guest's (its network is the zone's alone): the agent
+         * sets them with the interfaces, after them, so an interface's own can be set too. */
+        _cleanup_free_ struct zone_kv *sysctl = calloc(spec->linux.n_sysctl + 1, sizeof(*sysctl));
+        _cleanup_free_ char *desc = NULL;
+        size_t desc_len = 0;
+        FILE *out = open_memstream(&desc, &desc_len);
+        if (!sysctl || !out) {
+                if (out)
+                        fclose(out);
+                return zone_err_sys(err, -ENOMEM, "the guest's config");
+        }
+        fputs(net ? net : "", out);
+        g.linux.n_sysctl = 0;
+        for (size_t i = 0; i < spec->linux.n_sysctl; i++) {
+                const struct zone_kv *kv = &spec->linux.sysctl[i];
+                if (strncmp(kv->key, "net.", 4) == 0 || strncmp(kv->key, "net/", 4) == 0)
+                        fprintf(out, "sysctl %s %s\n", kv->key, kv->value);
+                else
+                        sysctl[g.linux.n_sysctl++] = *kv;
+        }
+        g.linux.sysctl = sysctl;
+        if (fclose(out) != 0)
+                return zone_err_sys(err, -ENOMEM, "the guest's config");
+        if (desc_len)
+                ann[g.n_annotations++] = (struct zone_kv){(char *)VM_NET_ANNOTATION, desc};
         g.annotations = ann;
         int r = zone_spec_write(&g, ret, ret_len, err);
         return r < 0 ? zone_err_wrap(err, "the guest's config") : r;

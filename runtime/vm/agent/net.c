@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/if_ether.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -146,12 +147,26 @@ static int add_route(int nl, int index, const char *dst, const char *gw)
         return vm_nl_talk(nl, &q);
 }
 
-/* One line of the description, split into words. */
+/* One line of the description, split into words (a sysctl's value is one word). */
 struct line {
         char *w[5];
         int n;
         int index; /* the interface it is about */
 };
+
+/* KEY (net.a.b or net/a/b, as in linux.sysctl) to VALUE in /proc/sys. */
+static int set_sysctl(const char *key, const char *value)
+{
+        char path[512];
+        int n = snprintf(path, sizeof(path), "/proc/sys/%s", key);
+        if (n < 0 || (size_t)n >= sizeof(path) || strstr(key, ".."))
+                return -EINVAL;
+        if (!strchr(key, '/'))
+                for (char *c = path + strlen("/proc/sys/"); *c; c++)
+                        if (*c == '.')
+                                *c = '/';
+        return write_string_at(AT_FDCWD, path, value);
+}
 
 static int apply(int nl, struct line *l, size_t n, char *msg, size_t size)
 {
@@ -212,6 +227,12 @@ static int apply(int nl, struct line *l, size_t n, char *msg, size_t size)
                                 return r;
                         }
                 }
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(l[i].w[0], "sysctl") == 0 &&
+                    (r = l[i].n != 3 ? -EINVAL : set_sysctl(l[i].w[1], l[i].w[2])) < 0) {
+                        snprintf(msg, size, "set sysctl %s", l[i].n > 1 ? l[i].w[1] : "?");
+                        return r;
+                }
         return 0;
 }
 
@@ -241,8 +262,16 @@ int agent_net_setup(const char *desc, char *msg, size_t size)
              s = strtok_r(NULL, "\n", &save)) {
                 struct line *l = &lines[n];
                 char *ws = NULL;
-                for (char *w = strtok_r(s, " ", &ws); w && l->n < 5; w = strtok_r(NULL, " ", &ws))
+                bool sysctl = strncmp(s, "sysctl ", 7) == 0;
+                for (char *w = strtok_r(s, " ", &ws); w && l->n < 5; w = strtok_r(NULL, " ", &ws)) {
                         l->w[l->n++] = w;
+                        if (sysctl && l->n == 2) {
+                                /* The value is the rest of the line, spaces and all. */
+                                if (ws && *ws)
+                                        l->w[l->n++] = ws;
+                                break;
+                        }
+                }
                 if (l->n)
                         n++;
         }
