@@ -48,8 +48,6 @@ assert_netns_clean() {
 		ping -c 1 -W 10 10.77.0.1 >/dev/null && echo ping4-ok;
 		ping -c 1 -W 10 fd77::1 >/dev/null && echo ping6-ok'
 	zrun run "$ID"
-	echo "$output"
-	echo "$stderr"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"eth0: <"*"mtu 1400"*"link/ether 02:77:00:00:00:02"* ]]
 	[[ "$output" == *"eth0    inet 10.77.0.2/24"* ]]
@@ -89,6 +87,18 @@ assert_netns_clean() {
 	wait "$listener" || true
 	[ "$(cat "$TMP/received")" = from-zone ]
 	assert_netns_clean
+}
+
+@test "vm-net: the config's network sysctls are set in the guest, an interface's own too" {
+	net_pair
+	cfg '.linux.sysctl = {"net.ipv4.ping_group_range": "0 2147483647", "net.ipv4.conf.eth0.arp_ignore": "1"}'
+	args cat /proc/sys/net/ipv4/ping_group_range /proc/sys/net/ipv4/conf/eth0/arp_ignore
+	zrun run "$ID"
+	[ "$status" -eq 0 ]
+	[ "${lines[0]}" = "0	2147483647" ]
+	[ "${lines[1]}" = 1 ]
+	# Not the host's, nor the zone's namespace's on the host: the guest's.
+	[ "$(ip netns exec "$NETNS" cat /proc/sys/net/ipv4/conf/eth0/arp_ignore)" = 0 ]
 }
 
 @test "vm-net: a new network namespace (no path) gives loopback alone" {
