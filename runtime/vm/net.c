@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../err.h"
@@ -32,12 +33,31 @@
 #define FILTER_PRIO 0xc0de
 #define INGRESS     TC_H_MAKE(TC_H_INGRESS, 0)
 
-static const char *netns_path(const struct zone_spec *spec)
+static const char *netns_path(const struct zone_spec *spec, size_t *index)
 {
         for (size_t i = 0; i < spec->linux.n_namespaces; i++)
-                if (spec->linux.namespaces[i].type == CLONE_NEWNET)
+                if (spec->linux.namespaces[i].type == CLONE_NEWNET) {
+                        *index = i;
                         return spec->linux.namespaces[i].path;
+                }
         return NULL;
+}
+
+/* The runtime's own namespace (the host's, as a rule) is never given to a guest: its
+ * interfaces would leave the host for the VM. */
+static int refuse_own(const char *path, size_t index, struct zone_err **err)
+{
+        struct stat a, b;
+        if (stat(path, &a) < 0)
+                return zone_err_sys(err, -errno, "open network namespace %s", path);
+        if (stat("/proc/thread-self/ns/net", &b) < 0)
+                return zone_err_sys(err, -errno, "stat the runtime's network namespace");
+        if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                return zone_err_set(err, -EINVAL,
+                                    "linux.namespaces[%zu].path: %s is the host's network "
+                                    "namespace: its interfaces cannot be given to a VM",
+                                    index, path);
+        return 0;
 }
 
 /* The calling thread moves to the namespace at path; *saved is the one to go back to. */
@@ -251,6 +271,25 @@ static int add_redirect(int nl, int from, int to)
         return vm_nl_talk(nl, &q);
 }
 
+static int on_filter(const struct nlmsghdr *h, void *data)
+{
+        const struct tcmsg *tc = NLMSG_DATA(h);
+        if (h->nlmsg_type == RTM_NEWTFILTER && TC_H_MAJ(tc->tcm_info) >> 16 == FILTER_PRIO)
+                *(bool *)data = true;
+        return 0;
+}
+
+/* Whether index has a filter of a zone's (u32 would take a second one beside it). */
+static int redirected(int nl, int index, bool *ret)
+{
+        struct vm_nl_req q;
+        struct tcmsg tc = {.tcm_family = AF_UNSPEC, .tcm_ifindex = index, .tcm_parent = INGRESS};
+        vm_nl_req_init(&q, RTM_GETTFILTER, 0, &tc, sizeof(tc));
+        *ret = false;
+        int r = vm_nl_dump(nl, &q, on_filter, ret);
+        return r == -EINVAL || r == -ENOENT ? 0 : r; /* no ingress qdisc */
+}
+
 /* A tap beside link i, joined to it both ways. */
 static int add_tap(int nl, struct links *l, size_t i, struct zone_err **err)
 {
@@ -270,16 +309,26 @@ static int add_tap(int nl, struct links *l, size_t i, struct zone_err **err)
         char sysctl[80];
         snprintf(sysctl, sizeof(sysctl), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifr.ifr_name);
         write_string_at(AT_FDCWD, sysctl, "1");
-        bool made;
-        int r = set_link(nl, tap, l->mtu[i]);
+        bool made, taken;
+        int r = redirected(nl, l->index[i], &taken);
+        if (r < 0)
+                return zone_err_sys(err, r, "read the tc filters of %s", k->name);
+        if (taken)
+                return zone_err_set(err, -EBUSY,
+                                    "redirect %s to a tap device: another VM zone's redirect is "
+                                    "there already (an interface serves one guest)",
+                                    k->name);
+        r = set_link(nl, tap, l->mtu[i]);
         if (r < 0)
                 return zone_err_sys(err, r, "bring tap device %s up", ifr.ifr_name);
         if ((r = add_ingress(nl, l->index[i], &made)) < 0)
                 return zone_err_sys(err, r, "add an ingress qdisc to %s", k->name);
         k->own_qdisc = made;
+        r = add_redirect(nl, l->index[i], tap);
+        k->redirected = r >= 0;
         bool unused;
-        if ((r = add_redirect(nl, l->index[i], tap)) < 0 ||
-            (r = add_ingress(nl, tap, &unused)) < 0 || (r = add_redirect(nl, tap, l->index[i])) < 0)
+        if (r < 0 || (r = add_ingress(nl, tap, &unused)) < 0 ||
+            (r = add_redirect(nl, tap, l->index[i])) < 0)
                 return zone_err_sys(err, r,
                                     "redirect %s to tap device %s and back (tc u32, mirred)",
                                     k->name, ifr.ifr_name);
@@ -287,7 +336,8 @@ static int add_tap(int nl, struct links *l, size_t i, struct zone_err **err)
         return 0;
 }
 
-/* What VM_NET_STATE says: the namespace's path, then "NAME own|shared" per interface. */
+/* What VM_NET_STATE says: the namespace's path, then "NAME own|shared" per interface that
+ * has a qdisc or a filter of the zone's. */
 static int save_state(int dfd, const char *path, const struct vm_net *n, struct zone_err **err)
 {
         _cleanup_free_ char *text = NULL;
@@ -297,7 +347,9 @@ static int save_state(int dfd, const char *path, const struct vm_net *n, struct 
                 return zone_err_sys(err, -errno, "record the zone's network");
         fprintf(out, "%s\n", path);
         for (size_t i = 0; i < n->n_links; i++)
-                fprintf(out, "%s %s\n", n->links[i].name, n->links[i].own_qdisc ? "own" : "shared");
+                if (n->links[i].own_qdisc || n->links[i].redirected)
+                        fprintf(out, "%s %s\n", n->links[i].name,
+                                n->links[i].own_qdisc ? "own" : "shared");
         if (fclose(out) != 0)
                 return zone_err_sys(err, -errno, "record the zone's network");
         int r = write_file_atomic_at(dfd, VM_NET_STATE, text, len, 0600);
@@ -395,12 +447,13 @@ int vm_net_setup(const struct zone_spec *spec, int state_dfd, struct vm_net *ret
         *ret = (struct vm_net){0};
         for (size_t i = 0; i < VM_NET_MAX_LINKS; i++)
                 ret->links[i].tap_fd = -1;
-        const char *path = netns_path(spec);
+        size_t index = 0;
+        const char *path = netns_path(spec, &index);
         if (!path)
                 return 0;
         int saved = -1;
-        int r = enter(path, &saved, err);
-        if (r < 0)
+        int r = refuse_own(path, index, err);
+        if (r < 0 || (r = enter(path, &saved, err)) < 0)
                 return r;
         struct links l = {.net = ret};
         _cleanup_close_ int nl = vm_nl_open();

@@ -16,10 +16,11 @@ struct zone_err;
 #define VM_NET_STATE "vm-net"
 
 struct vm_net_link {
-        char name[16];  /* the interface in the zone's namespace (and in the guest) */
-        char mac[18];   /* its MAC, which the guest's device takes */
-        int tap_fd;     /* the tap's queue, for QEMU */
-        bool own_qdisc; /* its ingress qdisc was made here (else only the filter was) */
+        char name[16];   /* the interface in the zone's namespace (and in the guest) */
+        char mac[18];    /* its MAC, which the guest's device takes */
+        int tap_fd;      /* the tap's queue, for QEMU */
+        bool own_qdisc;  /* its ingress qdisc was made here (else only the filter was) */
+        bool redirected; /* the zone's filter is on it */
 };
 
 struct vm_net {

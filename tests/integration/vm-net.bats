@@ -127,6 +127,14 @@ assert_netns_clean() {
 	[ -n "$qemu" ]
 	[ "$(readlink "/proc/$qemu/ns/net")" != "$(readlink /proc/self/ns/net)" ]
 	[ "$(readlink "/proc/$qemu/ns/net")" != "$(ip netns exec "$NETNS" readlink /proc/self/ns/net)" ]
+	# An interface serves one guest: a second zone is refused and the first keeps its own.
+	cfg '.linux.cgroupsPath += "-2"'
+	zrun create "$ID-2"
+	assert_one_line_error
+	assert_stderr_matches "redirect eth0 to a tap device: another VM zone's redirect is there"
+	[ ! -e "$STATE/$ID-2" ]
+	tc -n "$NETNS" filter show dev eth0 ingress | grep -q "Egress Redirect to device $tap"
+	[ "$(ip -n "$NETNS" -o link show | grep -c ztap)" -eq 1 ]
 	zrun kill "$ID" KILL
 	wait_for status_is "$ID" stopped
 	zrun delete "$ID"
@@ -146,4 +154,11 @@ assert_netns_clean() {
 	zrun run "$ID"
 	assert_one_line_error
 	assert_stderr_matches "network namespace /run/netns/zt-none-$U"
+	# The runtime's own (the host's): its interfaces never go to a guest.
+	cfg '.linux.namespaces |= map(if .type == "network" then .path = $p else . end)' \
+		--arg p "/proc/$$/ns/net"
+	zrun run "$ID"
+	assert_one_line_error
+	assert_stderr_matches "linux\.namespaces\[[0-9]+\]\.path: /proc/$$/ns/net is the host's network namespace"
+	! ip -o link show | grep -q ' ztap'
 }
