@@ -127,6 +127,12 @@ assert_netns_clean() {
 	[ -n "$qemu" ]
 	[ "$(readlink "/proc/$qemu/ns/net")" != "$(readlink /proc/self/ns/net)" ]
 	[ "$(readlink "/proc/$qemu/ns/net")" != "$(ip netns exec "$NETNS" readlink /proc/self/ns/net)" ]
+	# An exec'd process has the guest's network too.
+	zrun start "$ID"
+	[ "$status" -eq 0 ]
+	zrun exec "$ID" ip -o -4 addr show eth0
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"inet 10.77.0.2/24"* ]]
 	# An interface serves one guest: a second zone is refused and the first keeps its own.
 	cfg '.linux.cgroupsPath += "-2"'
 	zrun create "$ID-2"
