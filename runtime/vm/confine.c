@@ -415,10 +415,12 @@ static int confine(char *const *argv, const struct vm_share *share, struct zone_
 pid_t vm_confine_fork(char *const *argv, const struct vm_share *share, int log_fd)
 {
         /* Like fork(), with the namespaces made by the clone itself: the child is the new pid
-         * namespace's init, and the pid its parent waits for and kills is QEMU's. */
-        pid_t pid = (pid_t)syscall(
-            SYS_clone, CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | SIGCHLD, NULL,
-            NULL, NULL, 0);
+         * namespace's init, and the pid its parent waits for and kills is QEMU's. Its network
+         * namespace is empty: the guest's network is the taps it has as descriptors. */
+        pid_t pid = (pid_t)syscall(SYS_clone,
+                                   CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
+                                       CLONE_NEWNET | SIGCHLD,
+                                   NULL, NULL, NULL, 0);
         if (pid != 0)
                 return pid;
         struct zone_err *err = NULL;

@@ -1,6 +1,6 @@
 /* QEMU confined like a light zone, so that an escape from the VMM lands in a zone and not on
- * the host: new mount, pid, ipc and uts namespaces, a root holding only what QEMU opens, every
- * capability dropped but the few 9p passthrough needs, and no_new_privs. QEMU's own seccomp
+ * the host: new mount, pid, ipc, uts and network namespaces, a root holding only what QEMU opens,
+ * every capability dropped but the few 9p passthrough needs, and no_new_privs. QEMU's own seccomp
  * filter (-sandbox) is on its command line (qemu_cmd.c). */
 #pragma once
 
@@ -31,8 +31,8 @@ extern const unsigned vm_confine_n_caps;
 
 /* Used like fork() for QEMU's process: returns its pid, 0 in the child, -1 with errno when
  * the clone fails. The child is the init of a new pid namespace (so the pid returned is
- * QEMU's own once it execs), in new mount, ipc and uts namespaces, pivoted into a root with
- * only what argv names plus /usr and the libraries, and the bind mounts' sources of share
+ * QEMU's own once it execs), in new mount, ipc, uts and network namespaces, pivoted into a root
+ * with only what argv names plus /usr and the libraries, and the bind mounts' sources of share
  * (NULL: none) in VM_SHARE_QEMU_DIR, with its capabilities dropped and no_new_privs set. A
  * child that cannot be confined writes why to log_fd and exits with 127: QEMU never runs
  * unconfined. */

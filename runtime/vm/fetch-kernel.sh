@@ -6,8 +6,10 @@
 # Usage: runtime/vm/fetch-kernel.sh OUT
 set -eu
 out=$1
-# virtio-mmio devices (microvm), the agent's virtio-serial port, 9p over virtio.
-modules="virtio_ring virtio virtio_mmio virtio_console netfs fscache 9pnet 9pnet_virtio 9p"
+# virtio-mmio devices (microvm), the agent's virtio-serial port, 9p over virtio, and
+# virtio-net (which needs failover and net_failover) for the zone's network.
+modules="virtio_ring virtio virtio_mmio virtio_console netfs fscache 9pnet 9pnet_virtio 9p
+failover net_failover virtio_net"
 
 pkg_of() {
 	apt-cache depends linux-image-amd64 2>/dev/null |

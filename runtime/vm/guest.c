@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "../err.h"
 #include "../spec.h"
 #include "../util.h"
+#include "proto.h"
 
 static int annotated_file(const struct zone_spec *spec, const char *key, char **ret,
                           struct zone_err **err)
@@ -72,8 +74,10 @@ int vm_guest_files(const struct zone_spec *spec, char **ret_kernel, char **ret_i
 
 int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zone_err **err)
 {
+        /* A network namespace is the one exception: its interfaces become the guest's (net.c). */
         for (size_t i = 0; i < spec->linux.n_namespaces; i++)
-                if (spec->linux.namespaces[i].path)
+                if (spec->linux.namespaces[i].path &&
+                    spec->linux.namespaces[i].type != CLONE_NEWNET)
                         return zone_err_set(err, -EINVAL,
                                             "linux.namespaces[%zu].path: a %s zone cannot join a "
                                             "namespace of the host",
@@ -81,8 +85,8 @@ int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zon
         return 0;
 }
 
-int vm_guest_config(const struct zone_spec *spec, char *const *sources, char **ret, size_t *ret_len,
-                    struct zone_err **err)
+int vm_guest_config(const struct zone_spec *spec, char *const *sources, const char *net, char **ret,
+                    size_t *ret_len, struct zone_err **err)
 {
         /* A shallow copy with a few fields replaced: the strings stay the spec's. */
         struct zone_spec g = *spec;
@@ -90,16 +94,53 @@ int vm_guest_config(const struct zone_spec *spec, char *const *sources, char **r
         memset(&g.hooks, 0, sizeof(g.hooks));
         g.linux.cgroups_path = (char *)"/zone";
         memset(&g.linux.resources, 0, sizeof(g.linux.resources));
+        /* The zone's process has the guest's network, which is the zone's namespace's
+         * interfaces (or loopback alone): no namespace of its own, no host path. */
+        _cleanup_free_ struct zone_spec_namespace *ns =
+            calloc(spec->linux.n_namespaces + 1, sizeof(*ns));
         /* Inside the guest the zone is a light one. */
-        _cleanup_free_ struct zone_kv *ann =
-            spec->n_annotations ? calloc(spec->n_annotations, sizeof(*ann)) : NULL;
-        if (spec->n_annotations && !ann)
+        _cleanup_free_ struct zone_kv *ann = calloc(spec->n_annotations + 1, sizeof(*ann));
+        if (!ns || !ann)
                 return zone_err_sys(err, -ENOMEM, "the guest's config");
+        g.linux.n_namespaces = 0;
+        for (size_t i = 0; i < spec->linux.n_namespaces; i++)
+                if (spec->linux.namespaces[i].type != CLONE_NEWNET)
+                        ns[g.linux.n_namespaces++] = spec->linux.namespaces[i];
+        g.linux.namespaces = ns;
+        g.n_annotations = 0;
         for (size_t i = 0; i < spec->n_annotations; i++) {
-                ann[i] = spec->annotations[i];
-                if (strcmp(ann[i].key, "org.zone.type") == 0)
-                        ann[i].value = (char *)"light";
+                if (strcmp(spec->annotations[i].key, VM_NET_ANNOTATION) == 0)
+                        continue; /* only the runtime says what the guest's network is */
+                ann[g.n_annotations] = spec->annotations[i];
+                if (strcmp(ann[g.n_annotations].key, "org.zone.type") == 0)
+                        ann[g.n_annotations].value = (char *)"light";
+                g.n_annotations++;
         }
+        /* The network's sysctls are the guest's (its network is the zone's alone): the agent
+         * sets them with the interfaces, after them, so an interface's own can be set too. */
+        _cleanup_free_ struct zone_kv *sysctl = calloc(spec->linux.n_sysctl + 1, sizeof(*sysctl));
+        _cleanup_free_ char *desc = NULL;
+        size_t desc_len = 0;
+        FILE *out = open_memstream(&desc, &desc_len);
+        if (!sysctl || !out) {
+                if (out)
+                        fclose(out);
+                return zone_err_sys(err, -ENOMEM, "the guest's config");
+        }
+        fputs(net ? net : "", out);
+        g.linux.n_sysctl = 0;
+        for (size_t i = 0; i < spec->linux.n_sysctl; i++) {
+                const struct zone_kv *kv = &spec->linux.sysctl[i];
+                if (strncmp(kv->key, "net.", 4) == 0 || strncmp(kv->key, "net/", 4) == 0)
+                        fprintf(out, "sysctl %s %s\n", kv->key, kv->value);
+                else
+                        sysctl[g.linux.n_sysctl++] = *kv;
+        }
+        g.linux.sysctl = sysctl;
+        if (fclose(out) != 0)
+                return zone_err_sys(err, -ENOMEM, "the guest's config");
+        if (desc_len)
+                ann[g.n_annotations++] = (struct zone_kv){(char *)VM_NET_ANNOTATION, desc};
         g.annotations = ann;
         _cleanup_free_ struct zone_spec_mount *mounts =
             spec->n_mounts ? calloc(spec->n_mounts, sizeof(*mounts)) : NULL;

@@ -19,7 +19,9 @@ int vm_guest_validate(const struct zone_spec *spec, const char *type, struct zon
 /* The config the agent gets: the zone's own, with the root the agent mounts from the host
  * ("rootfs", relative to the guest's bundle), the guest's cgroup, sources[i] (when not NULL;
  * sources may be NULL) as mounts[i].source (a bind's source shared with the guest, share.h),
- * and without what stays on the host: hooks (the runtime runs them there) and resources (the
- * host cgroup holds QEMU, the guest's RAM is the memory limit). */
-int vm_guest_config(const struct zone_spec *spec, char *const *sources, char **ret, size_t *ret_len,
-                    struct zone_err **err);
+ * and without what stays on the host: hooks (the runtime runs them there), resources (the
+ * host cgroup holds QEMU, the guest's RAM is the memory limit) and the network namespace (the
+ * zone's process has the guest's network). net, if not NULL, is the guest's network (net.h),
+ * given to the agent as the annotation VM_NET_ANNOTATION. */
+int vm_guest_config(const struct zone_spec *spec, char *const *sources, const char *net, char **ret,
+                    size_t *ret_len, struct zone_err **err);

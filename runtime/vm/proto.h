@@ -61,6 +61,16 @@
 #define VM_STDIN_WINDOW (256u << 10)
 /* The supervisor's socket for exec, in the zone's state directory. */
 #define VM_CTL_SOCKET "vm.sock"
+/* The guest's network, in CONFIG: this annotation of the config (set by the host only; a
+ * user's own is dropped), absent when there is nothing to set but loopback. Its value is lines of
+ * space-separated words, in the order the agent applies them:
+ *   link NAME MAC MTU        the virtio-net device with MAC is renamed NAME, gets MTU, is up
+ *   addr NAME ADDR/PREFIX    an IPv4 or IPv6 address on it
+ *   route NAME DST/LEN GW    a route through it; GW "-" for a route on the link itself
+ *   sysctl KEY VALUE         a network sysctl of the zone's config (net.*), set last
+ * Routes without a gateway are made before those with one. A guest without this annotation,
+ * or with sysctl lines alone, has loopback only. */
+#define VM_NET_ANNOTATION "org.zone.vm.net"
 
 enum vm_msg {
         VM_MSG_HELLO = 1,

@@ -185,6 +185,12 @@ int vm_qemu_argv(const struct vm_qemu_config *c, char ***ret, struct zone_err **
                 add(&v, &r, "-device");
                 add(&v, &r, "virtio-9p-device,fsdev=share,mount_tag=%s", VM_SHARE_TAG);
         }
+        for (size_t i = 0; i < c->n_nics; i++) {
+                add(&v, &r, "-netdev");
+                add(&v, &r, "tap,id=net%zu,fd=%d,vhost=off", i, c->nics[i].fd);
+                add(&v, &r, "-device");
+                add(&v, &r, "virtio-net-device,netdev=net%zu,mac=%s", i, c->nics[i].mac);
+        }
         if (console) {
                 add(&v, &r, "-serial");
                 add(&v, &r, "file:%s", console);

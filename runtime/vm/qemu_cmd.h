@@ -3,9 +3,16 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct zone_err;
+
+/* A virtio-net device on a tap QEMU has as a descriptor (no vhost: no /dev/vhost-net). */
+struct vm_qemu_nic {
+        int fd;
+        const char *mac;
+};
 
 struct vm_qemu_config {
         bool kvm;           /* -accel kvm, else tcg */
@@ -23,6 +30,8 @@ struct vm_qemu_config {
         int agent_fd;            /* QEMU's end of the agent's stream socket */
         int qmp_fd;              /* QEMU's end of its monitor's socket (QMP); 0: none */
         const char *console_log; /* NULL: the guest has no console */
+        const struct vm_qemu_nic *nics;
+        size_t n_nics;
 };
 
 /* Guest RAM for a zone: its memory limit (bytes, <= 0 when unset) rounded up to MiB, or a

@@ -24,6 +24,7 @@
 #include "../light/console.h"
 #include "../util.h"
 #include "confine.h"
+#include "net.h"
 #include "proto.h"
 #include "qmp.h"
 #include "tty.h"
@@ -118,15 +119,26 @@ static pid_t spawn_qemu(struct sup *u)
         /* QEMU dies with its supervisor: a SIGKILLed zone takes its VM with it. */
         if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
                 _exit(127);
-        /* Above the numbers they take in QEMU first, so no dup2 closes another. */
+        /* Above the numbers they take in QEMU first, so no dup2 closes another: the agent's
+         * socket goes to 3, the monitor's to 4, the taps to 5, 6, ... */
+        int taps[VM_NET_MAX_LINKS];
+        size_t n_taps = s->n_tap_fds < VM_NET_MAX_LINKS ? s->n_tap_fds : VM_NET_MAX_LINKS;
+        for (size_t i = 0; i < n_taps; i++)
+                if ((taps[i] = fcntl(s->tap_fds[i], F_DUPFD_CLOEXEC, 64)) < 0)
+                        _exit(127);
         int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
         int agent = fcntl(s->qemu_agent_fd, F_DUPFD_CLOEXEC, 10);
         int qmp = fcntl(s->qemu_qmp_fd, F_DUPFD_CLOEXEC, 10);
         if (devnull < 0 || agent < 0 || qmp < 0 || dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0 ||
             dup2(s->qemu_log_fd, 2) < 0 || dup2(agent, 3) < 0 || dup2(qmp, 4) < 0)
                 _exit(127);
-        int keep[] = {3, 4};
-        closefrom_except(keep, 2);
+        int keep[2 + VM_NET_MAX_LINKS] = {3, 4};
+        for (size_t i = 0; i < n_taps; i++) {
+                keep[2 + i] = 5 + (int)i;
+                if (dup2(taps[i], keep[2 + i]) < 0)
+                        _exit(127);
+        }
+        closefrom_except(keep, 2 + n_taps);
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -326,10 +338,12 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         }
         /* Nothing of the creator stays open here, its state lock least of all. */
         size_t n_share = s->share ? s->share->n : 0;
-        int keep[9 + n_share];
+        int keep[9 + VM_NET_MAX_LINKS + n_share];
         size_t n_keep = 0;
         for (size_t i = 0; i < n_share; i++)
                 keep[n_keep++] = s->share->entries[i].tree;
+        for (size_t i = 0; i < s->n_tap_fds && i < VM_NET_MAX_LINKS; i++)
+                keep[n_keep++] = s->tap_fds[i];
         int own[] = {s->agent_fd, s->qemu_agent_fd, s->qmp_fd, s->qemu_qmp_fd, s->qemu_log_fd,
                      u.ctl,       u.fifo,           u.sfd,     s->listen_fd};
         for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
@@ -347,6 +361,9 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         /* QEMU has its copies of the sources: the supervisor keeps none. */
         if (s->share)
                 vm_share_close(s->share);
+        /* QEMU holds the taps now: they go when it does. */
+        for (size_t i = 0; i < s->n_tap_fds; i++)
+                close(s->tap_fds[i]);
 
         enum phase phase = BOOTING;
         int64_t deadline = now_ms() + BOOT_TIMEOUT_MS;

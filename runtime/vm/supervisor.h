@@ -26,6 +26,8 @@ struct vm_supervisor {
         bool run_now;
         const char *config; /* the guest's config.json */
         size_t config_len;
+        const int *tap_fds; /* the zone's taps, fds 5, 6, ... in QEMU (net.h) */
+        size_t n_tap_fds;
 };
 
 /* Runs the supervisor in the calling (just forked) process; never returns. */

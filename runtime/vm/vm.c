@@ -24,6 +24,7 @@
 #include "control.h"
 #include "exec_relay.h"
 #include "guest.h"
+#include "net.h"
 #include "proto.h"
 #include "qemu_cmd.h"
 #include "share.h"
@@ -96,12 +97,10 @@ static int control_socket(int dfd, int *ret, struct zone_err **err)
         return 0;
 }
 
-static int vm_create(struct zone *z, struct zone_err **err)
+static int boot_vm(struct zone *z, const struct vm_net *net, struct zone_err **err)
 {
         const char *type = z->backend->name;
-        int r = vm_guest_validate(z->spec, type, err);
-        if (r < 0)
-                return r;
+        int r;
         /* Whether KVM can run the guest was checked when the type was chosen (types.c). */
         _cleanup_free_ char *kernel = NULL, *initrd = NULL, *config = NULL;
         size_t config_len = 0;
@@ -110,7 +109,8 @@ static int vm_create(struct zone *z, struct zone_err **err)
         __attribute__((cleanup(vm_share_done))) struct vm_share share = {0};
         if ((r = vm_guest_files(z->spec, &kernel, &initrd, err)) < 0 ||
             (r = vm_share_open(z->spec, type, &share, err)) < 0 ||
-            (r = vm_guest_config(z->spec, share.guest_sources, &config, &config_len, err)) < 0)
+            (r = vm_guest_config(z->spec, share.guest_sources, net->guest, &config, &config_len,
+                                 err)) < 0)
                 return r;
         struct vm_qemu_config qc;
         qemu_config(z, kernel, initrd, &qc);
@@ -118,6 +118,15 @@ static int vm_create(struct zone *z, struct zone_err **err)
                 qc.share_dir = VM_SHARE_QEMU_DIR;
                 qc.share_readonly = share.readonly;
         }
+        /* The taps are QEMU's fds 5, 6, ... (spawn_qemu in supervisor.c). */
+        struct vm_qemu_nic nics[VM_NET_MAX_LINKS];
+        int taps[VM_NET_MAX_LINKS];
+        for (size_t i = 0; i < net->n_links; i++) {
+                nics[i] = (struct vm_qemu_nic){.fd = 5 + (int)i, .mac = net->links[i].mac};
+                taps[i] = net->links[i].tap_fd;
+        }
+        qc.nics = nics;
+        qc.n_nics = net->n_links;
         _cleanup_strv_ char **argv = NULL;
         if ((r = vm_qemu_argv(&qc, &argv, err)) < 0)
                 return r;
@@ -187,7 +196,9 @@ static int vm_create(struct zone *z, struct zone_err **err)
                                           .tty_fd = tty_slave,
                                           .run_now = z->run_now,
                                           .config = config,
-                                          .config_len = config_len};
+                                          .config_len = config_len,
+                                          .tap_fds = taps,
+                                          .n_tap_fds = net->n_links};
                 close(ctl[0]);
                 vm_supervisor_main(&s);
         }
@@ -246,6 +257,23 @@ out:
         closep(&qmp[1]);
         closep(&ctl[0]);
         closep(&ctl[1]);
+        return r;
+}
+
+static int vm_create(struct zone *z, struct zone_err **err)
+{
+        int r = vm_guest_validate(z->spec, z->backend->name, err);
+        if (r < 0)
+                return r;
+        int dfd = zone_entry_dirfd(z->entry);
+        struct vm_net net;
+        if ((r = vm_net_setup(z->spec, dfd, &net, err)) < 0)
+                return r;
+        r = boot_vm(z, &net, err);
+        /* The supervisor and QEMU have the taps; a zone that did not boot leaves nothing. */
+        vm_net_done(&net);
+        if (r < 0)
+                vm_net_teardown(dfd, NULL);
         return r;
 }
 
@@ -425,6 +453,9 @@ static int host_resources_tcg(const struct zone_spec_resources *res,
 
 static int vm_destroy(struct zone *z, struct zone_err **err)
 {
+        int r = vm_net_teardown(zone_entry_dirfd(z->entry), err);
+        if (r < 0)
+                return r;
         /* The state directory (and QEMU's log in it) goes with the zone's entry; the control
          * socket is removed here, so no exec finds a socket with nobody behind it. */
         if (unlinkat(zone_entry_dirfd(z->entry), VM_CTL_SOCKET, 0) < 0 && errno != ENOENT)

@@ -47,6 +47,23 @@ run_opts=(--rm --ulimit nofile=4096:4096 --ulimit nproc=1024:1024)
 	assert_line --index 0 hi
 }
 
+@test "podman run of an emulated zone with podman's default network: the guest has eth0" {
+	setup_podman
+	local dir
+	dir=$(dirname "$ZONE_OCI_ABS")
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	[ -f "$dir/vm/vmlinuz" ] || [ -f "$dir/../vm/vmlinuz" ] ||
+		skip "no guest kernel beside $ZONE_OCI: make vm BUILD=... builds it"
+	run podman_ run "${run_opts[@]}" --cgroup-parent "/zone-test/$U" \
+		--annotation org.zone.type=emulated "localhost/zt-busybox:$U" \
+		sh -c 'ip -o -4 addr show eth0; ip route'
+	assert_success
+	# The address and the default route netavark gave the zone's namespace.
+	assert_line --regexp '^[0-9]+: eth0 +inet [0-9.]+/[0-9]+ '
+	assert_line --regexp '^default via [0-9.]+ dev eth0'
+}
+
 @test "podman run passes the exit status through" {
 	setup_podman
 	run podman_ run "${run_opts[@]}" --cgroup-parent "/zone-test/$U" --network none \

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# QEMU of an emulated zone runs confined (runtime/vm/confine.c): its own mount, pid, ipc and
-# uts namespaces, a root holding only what it opens, four capabilities, no_new_privs and its
+# QEMU of an emulated zone runs confined (runtime/vm/confine.c): its own mount, pid, ipc, uts
+# and network namespaces, a root holding only what it opens, four capabilities, no_new_privs and its
 # seccomp filter, all read from the host in /proc/<QEMU's pid>; and the zone still works.
 
 load helpers
@@ -28,11 +28,10 @@ field() {
 	[ "$(field "$qemu" Seccomp)" = 2 ]
 	# The init of its own pid namespace: the pid its supervisor waits for is QEMU's.
 	[ "$(field "$qemu" NSpid)" = "$qemu 1" ]
-	for ns in mnt pid ipc uts; do
+	# Its network namespace too: the guest's network is the taps QEMU has as descriptors.
+	for ns in mnt pid ipc uts net; do
 		[ "$(readlink "/proc/$qemu/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ]
 	done
-	# The network namespace comes with networking; QEMU has none of its own yet.
-	[ "$(readlink "/proc/$qemu/ns/net")" = "$(readlink "/proc/self/ns/net")" ]
 
 	# Its root: the shared rootfs and the system's files, and nothing else of the host.
 	root=/proc/$qemu/root

@@ -76,6 +76,7 @@ static void test_tcg(void **state)
         assert_string_equal(after(v, "-device", "virtio-9p"),
                             "virtio-9p-device,fsdev=root,mount_tag=zoneroot");
         assert_null(after(v, "-serial", NULL));
+        assert_null(after(v, "-netdev", NULL)); /* no interface: loopback only */
         assert_false(has(v, "-cpu"));
         assert_string_equal(
             after(v, "-sandbox", NULL),
@@ -248,7 +249,7 @@ static void test_guest_config_sources(void **state)
         char *sources[] = {NULL, VM_SHARE_GUEST_DIR "/0"};
         char *out = NULL;
         size_t len = 0;
-        assert_int_equal(vm_guest_config(spec, sources, &out, &len, &err), 0);
+        assert_int_equal(vm_guest_config(spec, sources, NULL, &out, &len, &err), 0);
         assert_int_equal(zone_spec_parse(out, len, "guest", &g, &err), 0);
         assert_int_equal(g->n_mounts, 2);
         assert_string_equal(g->mounts[0].source, "proc");
@@ -260,7 +261,7 @@ static void test_guest_config_sources(void **state)
         free(out);
         zone_spec_free(g);
         g = NULL;
-        assert_int_equal(vm_guest_config(spec, NULL, &out, &len, &err), 0);
+        assert_int_equal(vm_guest_config(spec, NULL, NULL, &out, &len, &err), 0);
         assert_int_equal(zone_spec_parse(out, len, "guest", &g, &err), 0);
         assert_string_equal(g->mounts[1].source, "/host/data");
         free(out);
@@ -278,6 +279,31 @@ static void test_confine_plan_incomplete(void **state)
         zone_err_free(err);
 }
 
+/* Each tap is a descriptor QEMU has, on its own virtio-net device with the interface's MAC. */
+static void test_nics(void **state)
+{
+        struct vm_qemu_nic nics[] = {{5, "02:42:0a:58:00:02"}, {6, "52:54:00:12:34:56"}};
+        struct vm_qemu_config c = base();
+        c.nics = nics;
+        c.n_nics = 2;
+        char **v = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(vm_qemu_argv(&c, &v, &err), 0);
+        assert_string_equal(after(v, "-netdev", "tap,id=net0"), "tap,id=net0,fd=5,vhost=off");
+        assert_string_equal(after(v, "-netdev", "tap,id=net1"), "tap,id=net1,fd=6,vhost=off");
+        assert_string_equal(after(v, "-device", "virtio-net-device,netdev=net0"),
+                            "virtio-net-device,netdev=net0,mac=02:42:0a:58:00:02");
+        assert_string_equal(after(v, "-device", "virtio-net-device,netdev=net1"),
+                            "virtio-net-device,netdev=net1,mac=52:54:00:12:34:56");
+        /* Nothing QEMU opens by path for them: its root stays what it was. */
+        struct vm_confine_plan p;
+        assert_int_equal(vm_confine_plan_from_argv(v, &p, &err), 0);
+        assert_null(p.console);
+        assert_false(p.kvm);
+        vm_confine_plan_done(&p);
+        strv_free(v);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -285,6 +311,7 @@ int main(void)
             cmocka_unit_test(test_incomplete),   cmocka_unit_test(test_mem_and_vcpus),
             cmocka_unit_test(test_confine_plan), cmocka_unit_test(test_confine_plan_incomplete),
             cmocka_unit_test(test_share),        cmocka_unit_test(test_guest_config_sources),
+            cmocka_unit_test(test_nics),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,6 +27,7 @@
 #include "../../zone.h"
 #include "../proto.h"
 #include "boot.h"
+#include "net.h"
 
 #define BUNDLE        "/run/bundle"
 #define ZONE_ID       "zone"
@@ -292,9 +293,25 @@ static bool uses_share(const struct zone_spec *spec)
         return false;
 }
 
+/* The guest's network, as the host describes it in the config (proto.h). */
+static void setup_net(int port, const struct zone_spec *spec)
+{
+        char msg[256];
+        int r = agent_net_setup(zone_spec_annotation(spec, VM_NET_ANNOTATION), msg, sizeof(msg));
+        if (r < 0)
+                fail(port, "guest: network: %s: %s", msg, strerror(-r));
+}
+
 static void create_zone(struct agent *a, const char *config, size_t len)
 {
         int port = a->port;
+        _cleanup_err_ struct zone_err *err = NULL;
+        struct zone_spec *spec = NULL;
+        if (zone_spec_parse(config, len, "config.json", &spec, &err) < 0)
+                fail(port, "guest: %s", err->msg);
+        setup_net(port, spec);
+        bool terminal = spec->process.terminal, share = uses_share(spec);
+        zone_spec_free(spec);
         if (mkdir(BUNDLE, 0755) < 0 && errno != EEXIST)
                 fail(port, "guest: mkdir %s: %s", BUNDLE, strerror(errno));
         int r = write_file_atomic_at(AT_FDCWD, BUNDLE "/config.json", config, len, 0600);
@@ -303,12 +320,6 @@ static void create_zone(struct agent *a, const char *config, size_t len)
         const char *what = NULL;
         if ((r = agent_mount_root(BUNDLE "/rootfs", &what)) < 0)
                 fail(port, "guest: mount the zone's root (9p) on %s: %s", what, strerror(-r));
-        _cleanup_err_ struct zone_err *err = NULL;
-        struct zone_spec *spec = NULL;
-        if (zone_spec_parse(config, len, "config.json", &spec, &err) < 0)
-                fail(port, "guest: %s", err->msg);
-        bool terminal = spec->process.terminal, share = uses_share(spec);
-        zone_spec_free(spec);
         if (share && (r = agent_mount_share(&what)) < 0)
                 fail(port, "guest: mount the bind mounts' sources (9p) on %s: %s", what,
                      strerror(-r));
