@@ -78,6 +78,11 @@ TCG_OVERHEAD_MIB=160
 	[ "$status" -eq 0 ]
 }
 
+# count_above N: the zone's counter file holds more than N.
+count_above() {
+	[ "$(cat "$ROOTFS/count")" -gt "$1" ]
+}
+
 @test "vm resources: pause stops the guest and resume lets it run on" {
 	args sh -c 'i=0; while :; do i=$((i + 1)); echo $i >/count; sleep 0.1; done'
 	zrun run --detach "$ID"
@@ -99,7 +104,7 @@ TCG_OVERHEAD_MIB=160
 	zrun resume "$ID"
 	[ "$status" -eq 0 ]
 	status_is "$ID" running
-	wait_for test "$(cat "$ROOTFS/count")" -gt "$before"
+	wait_for count_above "$before"
 	zrun exec "$ID" echo after-resume
 	[ "$status" -eq 0 ]
 	[ "$output" = after-resume ]
