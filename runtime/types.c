@@ -158,3 +158,19 @@ int zone_type_check_usable(const char *type, struct zone_err **err)
         _cleanup_free_ char *kernel = NULL, *initrd = NULL;
         return vm_guest_files(NULL, &kernel, &initrd, err);
 }
+
+struct zone_type_support zone_type_support(const char *type)
+{
+        if (strcmp(type, "light") == 0)
+                return (struct zone_type_support){
+                    .supports = "exec,terminal,console-socket,pause,resume,update,events,ps,"
+                                "hooks,namespace-paths,bind-mounts,preserve-fds,seccomp,"
+                                "capabilities,cgroups",
+                    .lacks = ""};
+        /* The VM types: what runtime/vm/README.md says works, and what it says does not. */
+        return (struct zone_type_support){
+            .supports = "exec,terminal,console-socket,pause,resume,update,events,ps,hooks,"
+                        "network-namespace-path,bind-mounts,seccomp,capabilities,cgroups,"
+                        "guest-ram-from-memory-limit,vcpus-from-cpu-limits",
+            .lacks = "preserve-fds,namespace-paths-other-than-network,memory-update,oom-events"};
+}

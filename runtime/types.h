@@ -48,3 +48,9 @@ int zone_type_check_host(const char *type, struct zone_err **err);
 /* What features reports: zone_type_check_host, and for the VM types also the guest kernel and
  * initramfs a zone gets when its annotations name none. */
 int zone_type_check_usable(const char *type, struct zone_err **err);
+
+/* What a zone of a known type supports and lacks, as comma-separated lists (features). */
+struct zone_type_support {
+        const char *supports, *lacks;
+};
+struct zone_type_support zone_type_support(const char *type);

@@ -34,7 +34,8 @@ static void enabled(yajl_gen g, const char *key, bool on)
 
 /* The zone types, as annotations (the spec's place for what is the runtime's own): the
  * values org.zone.type takes, and per type whether this host can run it, with the reason when
- * not ("org.zone.type.vm": "unusable: ... /dev/kvm ..."). */
+ * not ("org.zone.type.vm": "unusable: ... /dev/kvm ..."), and what it supports and lacks
+ * ("org.zone.type.emulated.supports": "exec,terminal,..."). */
 static void types(yajl_gen g)
 {
         char list[64];
@@ -53,6 +54,13 @@ static void types(yajl_gen g)
                         snprintf(value, sizeof(value), "usable");
                 str(g, key);
                 str(g, value);
+                struct zone_type_support sup = zone_type_support(*t);
+                snprintf(key, sizeof(key), ZONE_TYPE_ANNOTATION ".%s.supports", *t);
+                str(g, key);
+                str(g, sup.supports);
+                snprintf(key, sizeof(key), ZONE_TYPE_ANNOTATION ".%s.lacks", *t);
+                str(g, key);
+                str(g, sup.lacks);
         }
 }
 

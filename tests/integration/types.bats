@@ -212,7 +212,14 @@ no_kvm() {
 	for t in vm emulated; do
 		v=$(jq -r --arg k "org.zone.type.$t" '.annotations[$k]' <<<"$output")
 		[[ "$v" == usable || "$v" == "unusable: "?* ]] || fail "org.zone.type.$t: \"$v\""
+		# What a VM zone does and does not do, per type.
+		jq -e --arg k "org.zone.type.$t.supports" \
+			'.annotations[$k] | split(",") | index("terminal") and index("pause") and index("network-namespace-path")' <<<"$output"
+		jq -e --arg k "org.zone.type.$t.lacks" \
+			'.annotations[$k] | split(",") | index("preserve-fds")' <<<"$output"
 	done
+	jq -e '.annotations["org.zone.type.light.supports"] | split(",") | index("preserve-fds")' <<<"$output"
+	jq -e '.annotations["org.zone.type.light.lacks"] == ""' <<<"$output"
 	# Without KVM, vm is unusable and features says why; light does not need it.
 	no_kvm missing "$ZONE_OCI" features
 	assert_success
