@@ -200,7 +200,8 @@ static int create_zone(const struct zone_ctx *ctx, const struct zone_create_opts
         /* The type is settled, and the host checked for it (e.g. /dev/kvm for vm), before
          * anything of the zone exists. */
         struct zone_type_choice type = zone_type_choose(
-            opts->type, zone_spec_annotation(z->spec, ZONE_TYPE_ANNOTATION), opts->program_type);
+            opts->type, zone_spec_annotation(z->spec, ZONE_TYPE_ANNOTATION), opts->program_type,
+            zone_spec_annotation(z->spec, ZONE_IMAGE_TYPE_ANNOTATION));
         if ((r = zone_type_validate(type, err)) < 0 ||
             (r = zone_type_check_host(type.type, err)) < 0)
                 return r;

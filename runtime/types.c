@@ -21,7 +21,7 @@ static bool given(const char *s)
 }
 
 struct zone_type_choice zone_type_choose(const char *flag, const char *annotation,
-                                         const char *program)
+                                         const char *program, const char *image)
 {
         if (given(flag))
                 return (struct zone_type_choice){flag, ZONE_TYPE_FROM_FLAG};
@@ -29,7 +29,8 @@ struct zone_type_choice zone_type_choose(const char *flag, const char *annotatio
                 return (struct zone_type_choice){annotation, ZONE_TYPE_FROM_ANNOTATION};
         if (given(program))
                 return (struct zone_type_choice){program, ZONE_TYPE_FROM_PROGRAM};
-        /* The image's label org.zone.type goes here, once zones are made from images. */
+        if (given(image))
+                return (struct zone_type_choice){image, ZONE_TYPE_FROM_IMAGE};
         return (struct zone_type_choice){ZONE_TYPE_DEFAULT, ZONE_TYPE_FROM_DEFAULT};
 }
 
@@ -42,6 +43,8 @@ const char *zone_type_source_name(enum zone_type_source source)
                 return "annotation " ZONE_TYPE_ANNOTATION;
         case ZONE_TYPE_FROM_PROGRAM:
                 return "program name";
+        case ZONE_TYPE_FROM_IMAGE:
+                return "image label " ZONE_TYPE_ANNOTATION;
         case ZONE_TYPE_FROM_DEFAULT:
                 break;
         }

@@ -9,7 +9,7 @@ enum zone_type_source {
         ZONE_TYPE_FROM_FLAG,       /* --type on the command line */
         ZONE_TYPE_FROM_ANNOTATION, /* org.zone.type in config.json (podman --annotation, pods) */
         ZONE_TYPE_FROM_PROGRAM,    /* the program's name: zone-oci-vm, zone-oci-emulated */
-        /* The image's label org.zone.type slots in here once the image store lands. */
+        ZONE_TYPE_FROM_IMAGE,   /* the image's label org.zone.type (ZONE_IMAGE_TYPE_ANNOTATION) */
         ZONE_TYPE_FROM_DEFAULT, /* light */
 };
 
@@ -19,7 +19,10 @@ struct zone_type_choice {
 };
 
 #define ZONE_TYPE_ANNOTATION "org.zone.type"
-#define ZONE_TYPE_DEFAULT    "light"
+/* The image's label org.zone.type, as `zone image bundle` writes it into the bundle's config:
+ * an annotation of its own, so that it ranks below the program's name. */
+#define ZONE_IMAGE_TYPE_ANNOTATION "org.zone.image.type"
+#define ZONE_TYPE_DEFAULT          "light"
 
 /* The known types, NULL-terminated, in the order they are listed to users. */
 extern const char *const zone_types[];
@@ -27,8 +30,9 @@ extern const char *const zone_types[];
 /* Picks the type from its sources by precedence; NULL (or "") means a source says nothing.
  * The choice is not checked: see zone_type_validate. */
 struct zone_type_choice zone_type_choose(const char *flag, const char *annotation,
-                                         const char *program);
-/* How a source is named in messages: "--type", "annotation org.zone.type", "program name". */
+                                         const char *program, const char *image);
+/* How a source is named in messages: "--type", "annotation org.zone.type", "program name",
+ * "image label org.zone.type". */
 const char *zone_type_source_name(enum zone_type_source source);
 /* 0 when choice names a known type; else -EINVAL with a message naming its source. */
 int zone_type_validate(struct zone_type_choice choice, struct zone_err **err);

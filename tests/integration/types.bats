@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # A zone's type: --type beats the annotation org.zone.type, which beats the program's name
-# (zone-oci-vm, zone-oci-emulated); default light. Unknown types name their source; type vm
+# (zone-oci-vm, zone-oci-emulated), which beats the image's label (org.zone.image.type);
+# default light. Unknown types name their source; type vm
 # without a usable /dev/kvm fails first and leaves nothing. An unknown type is the probe for
 # which source was read: it fails naming that source, and a source above it hides it.
 
@@ -120,6 +121,24 @@ no_kvm() {
 	assert_one_line_error
 	assert_stderr_matches '^zone-oci: run "[^"]+": --type: unknown zone type "kvm" \(expected light, vm or emulated\)$'
 	assert_nothing_left
+}
+
+@test "the image's label (org.zone.image.type, from zone image bundle) ranks below the program's name" {
+	zone_only
+	cfg '.annotations["org.zone.image.type"] = "bogus"'
+	zrun create "$ID"
+	assert_one_line_error
+	assert_stderr_matches '^zone-oci: create "[^"]+": image label org\.zone\.type: unknown zone type "bogus" \(expected light, vm or emulated\)$'
+	assert_nothing_left
+	# The program's name and the annotation beat it.
+	zprog zone-oci-light create "$ID"
+	assert_success
+	[ "$(recorded_type "$ID")" = light ]
+	zrun delete --force "$ID"
+	annotate light
+	zrun create "$ID"
+	assert_success
+	[ "$(recorded_type "$ID")" = light ]
 }
 
 @test "the program's name chooses the type when nothing else does" {

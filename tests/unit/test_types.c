@@ -23,16 +23,23 @@ static void precedence(void **state)
 {
         (void)state;
         /* Each source beats every one below it. */
-        assert_choice(zone_type_choose("vm", "emulated", "light"), "vm", ZONE_TYPE_FROM_FLAG);
-        assert_choice(zone_type_choose(NULL, "emulated", "vm"), "emulated",
+        assert_choice(zone_type_choose("vm", "emulated", "light", NULL), "vm", ZONE_TYPE_FROM_FLAG);
+        assert_choice(zone_type_choose(NULL, "emulated", "vm", NULL), "emulated",
                       ZONE_TYPE_FROM_ANNOTATION);
-        assert_choice(zone_type_choose(NULL, NULL, "vm"), "vm", ZONE_TYPE_FROM_PROGRAM);
-        assert_choice(zone_type_choose(NULL, NULL, NULL), "light", ZONE_TYPE_FROM_DEFAULT);
+        assert_choice(zone_type_choose(NULL, NULL, "vm", NULL), "vm", ZONE_TYPE_FROM_PROGRAM);
+        assert_choice(zone_type_choose(NULL, NULL, NULL, NULL), "light", ZONE_TYPE_FROM_DEFAULT);
+        /* The image's label: below the program's name, above the default. */
+        assert_choice(zone_type_choose(NULL, NULL, NULL, "emulated"), "emulated",
+                      ZONE_TYPE_FROM_IMAGE);
+        assert_choice(zone_type_choose(NULL, NULL, "vm", "emulated"), "vm", ZONE_TYPE_FROM_PROGRAM);
+        assert_choice(zone_type_choose(NULL, "light", NULL, "emulated"), "light",
+                      ZONE_TYPE_FROM_ANNOTATION);
         /* An empty value says nothing (an annotation set to ""). */
-        assert_choice(zone_type_choose("", "", "emulated"), "emulated", ZONE_TYPE_FROM_PROGRAM);
-        assert_choice(zone_type_choose("", "", ""), "light", ZONE_TYPE_FROM_DEFAULT);
+        assert_choice(zone_type_choose("", "", "emulated", NULL), "emulated",
+                      ZONE_TYPE_FROM_PROGRAM);
+        assert_choice(zone_type_choose("", "", "", NULL), "light", ZONE_TYPE_FROM_DEFAULT);
         /* The choice is not validated: an unknown flag still wins, and fails later. */
-        assert_choice(zone_type_choose("bogus", "vm", NULL), "bogus", ZONE_TYPE_FROM_FLAG);
+        assert_choice(zone_type_choose("bogus", "vm", NULL, NULL), "bogus", ZONE_TYPE_FROM_FLAG);
 }
 
 static void validate_names_the_source(void **state)
