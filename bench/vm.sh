@@ -58,10 +58,16 @@ measure() {
 	floor) res=$("$vmbench" -s "${floor_argv[@]}" 2>&1 >/dev/null | tail -1) ;;
 	*)
 		cp "$work/config-$kind.json" "$bundle/config.json"
-		res=$("$vmbench" -a "$rootfs_bin" -c "$mem_cg" "$zone" --root "$work/state" run \
-			--bundle "$bundle" "$id" 2>&1 >/dev/null | tail -1)
+		rm -f "$work/zone.log"
+		res=$("$vmbench" -a "$rootfs_bin" -c "$mem_cg" "$zone" --root "$work/state" \
+			--log "$work/zone.log" --debug run --bundle "$bundle" "$id" 2>&1 >/dev/null | tail -1)
 		;;
 	esac
+	# The agent's STARTED, as the supervisor logs it: ms from QEMU's start to the exec of the
+	# zone's process in the guest (emulated zones only).
+	local started=-
+	[ "$kind" = emulated ] && started=$(sed -n "s/.*vm: \([0-9]*\) ms after QEMU's start: STARTED.*/\1/p" \
+		"$work/zone.log" 2>/dev/null | tail -1)
 	st=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<<"$res")
 	if [ "$st" != 0 ]; then
 		[ "$kind" = floor ] || bench_del zone-oci "$work/state" "$id"
@@ -69,7 +75,7 @@ measure() {
 		[ "$failures" -le 3 ] && echo "bench: $kind run failed: $res" >&2
 		return 0
 	fi
-	sed -n 's/^ms=\([0-9.]*\) rss_kib=\([0-9]*\) qemu_hwm_kib=\([0-9]*\) access_ms=\([-0-9.]*\).*/\1 \2 \3 \4/p' \
+	sed -n "s/^ms=\([0-9.]*\) rss_kib=\([0-9]*\) qemu_hwm_kib=\([0-9]*\) access_ms=\([-0-9.]*\).*/\1 \2 \3 \4 ${started:--}/p" \
 		<<<"$res" >>"$work/$kind.dat"
 }
 
@@ -103,25 +109,28 @@ table() {
 	local k f med_f med_l med runs
 	med_f=$(bench_pct "$work/floor.dat" 1 50)
 	med_l=$(bench_pct "$work/light.dat" 1 50)
-	printf '\n%-9s %5s %10s %10s %12s %12s %9s %9s\n' kind runs "median ms" "p90 ms" \
-		"workload ms" "QEMU RSS KiB" "vs floor" "vs light"
+	printf '\n%-9s %5s %10s %10s %12s %11s %12s %9s %9s\n' kind runs "median ms" "p90 ms" \
+		"workload ms" "STARTED ms" "QEMU RSS KiB" "vs floor" "vs light"
 	for k in "${kinds[@]}"; do
 		f=$work/$k.dat
 		runs=$([ -f "$f" ] && wc -l <"$f" || echo 0)
 		med=$(bench_pct "$f" 1 50)
-		local wl=- rss=-
+		local wl=- rss=- st=-
 		[ "$k" = floor ] || wl=$(bench_pct "$f" 4 50)
+		[ "$k" = emulated ] && st=$(bench_pct "$f" 5 50)
 		[ "$k" = floor ] && rss=$(bench_pct "$f" 2 50)
 		[ "$k" = emulated ] && rss=$(bench_pct "$f" 3 50)
-		printf '%-9s %5s %10s %10s %12s %12s %9s %9s\n' "$k" "$runs" "$med" \
-			"$(bench_pct "$f" 1 90)" "$wl" "$rss" "$(bench_ratio "$med" "$med_f")" \
+		printf '%-9s %5s %10s %10s %12s %11s %12s %9s %9s\n' "$k" "$runs" "$med" \
+			"$(bench_pct "$f" 1 90)" "$wl" "$st" "$rss" "$(bench_ratio "$med" "$med_f")" \
 			"$(bench_ratio "$med" "$med_l")"
 	done
 }
 echo
 echo "run of /bin/true: wall ms from spawn to exit; workload ms: from spawn to the first read"
 echo "of the zone's /bin/busybox (its execve; for emulated, QEMU's 9p read); QEMU RSS: peak"
-echo "(floor: QEMU's own rusage; emulated: VmHWM sampled every 10 ms); medians"
+echo "(floor: QEMU's own rusage; emulated: VmHWM sampled every 10 ms); STARTED ms: from QEMU's"
+echo "start to the agent's exec of the zone's process (its STARTED frame, as the supervisor logs"
+echo "it with --debug --log); medians"
 table
 awk -v f="$(bench_pct "$work/floor.dat" 2 50)" -v e="$(bench_pct "$work/emulated.dat" 3 50)" \
 	'BEGIN { if (f != "nan" && e != "nan")

@@ -55,9 +55,10 @@ struct sup {
         size_t n_clients;
         uint32_t next_stream;
         struct vm_qmp qmp;
-        bool tty;          /* our stdio is the host pty's slave (process.terminal) */
-        bool in_open;      /* our stdin still relayed to the zone's process */
-        size_t in_unacked; /* of it, bytes the agent has not written to the process yet */
+        int64_t qemu_started_ms; /* the boot's milestones are logged from here */
+        bool tty;                /* our stdio is the host pty's slave (process.terminal) */
+        bool in_open;            /* our stdin still relayed to the zone's process */
+        size_t in_unacked;       /* of it, bytes the agent has not written to the process yet */
 };
 
 static void closefrom_except(const int *keep, size_t n)
@@ -153,6 +154,13 @@ static int64_t now_ms(void)
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A debug line for the runtime's --log: what happened, and when since QEMU started. */
+static void milestone(const struct sup *u, const char *what)
+{
+        zone_debug(&u->s->log, "vm: %lld ms after QEMU's start: %s",
+                   (long long)(now_ms() - u->qemu_started_ms), what);
 }
 
 enum phase { BOOTING, CONFIGURED, WAITING_START, STARTING, RUNNING };
@@ -338,14 +346,14 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         }
         /* Nothing of the creator stays open here, its state lock least of all. */
         size_t n_share = s->share ? s->share->n : 0;
-        int keep[9 + VM_NET_MAX_LINKS + n_share];
+        int keep[10 + VM_NET_MAX_LINKS + n_share];
         size_t n_keep = 0;
         for (size_t i = 0; i < n_share; i++)
                 keep[n_keep++] = s->share->entries[i].tree;
         for (size_t i = 0; i < s->n_tap_fds && i < VM_NET_MAX_LINKS; i++)
                 keep[n_keep++] = s->tap_fds[i];
         int own[] = {s->agent_fd, s->qemu_agent_fd, s->qmp_fd, s->qemu_qmp_fd, s->qemu_log_fd,
-                     u.ctl,       u.fifo,           u.sfd,     s->listen_fd};
+                     u.ctl,       u.fifo,           u.sfd,     s->listen_fd,   s->log.fd};
         for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
                 keep[n_keep++] = own[i];
         closefrom_except(keep, n_keep);
@@ -353,6 +361,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
         char go;
         if (read_full(u.ctl, &go, 1) < 0 || go != VM_CTL_GO)
                 _exit(255); /* the creator gave up: nothing started yet */
+        u.qemu_started_ms = now_ms();
         u.qemu = spawn_qemu(&u);
         if (u.qemu < 0)
                 fail(&u, "fork QEMU: %s", strerror(errno));
@@ -476,6 +485,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                         if (vm_frame_send(s->agent_fd, VM_MSG_CONFIG, 0, s->config, s->config_len) <
                             0)
                                 fail(&u, "send the config to the guest agent");
+                        milestone(&u, "the guest agent said HELLO (guest kernel booted)");
                         phase = CONFIGURED;
                         break;
                 }
@@ -484,6 +494,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                                 fail(&u, "guest agent: unexpected READY");
                         if (vm_frame_send(u.ctl, VM_MSG_READY, 0, NULL, 0) < 0)
                                 fail(&u, "the runtime went away while creating the zone");
+                        milestone(&u, "READY (the zone is created in the guest)");
                         if (!s->run_now)
                                 closep(&u.ctl);
                         phase = WAITING_START;
@@ -491,6 +502,7 @@ void vm_supervisor_main(const struct vm_supervisor *s)
                                 send_size(&u);
                         break;
                 case VM_MSG_STARTED:
+                        milestone(&u, "STARTED (the agent exec'd the zone's process)");
                         started(&u, true, NULL);
                         phase = RUNNING;
                         break;

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "../log.h"
+
 struct vm_share;
 
 struct vm_supervisor {
@@ -19,10 +21,13 @@ struct vm_supervisor {
         int qmp_fd;        /* our end of QEMU's monitor (QMP), for pause and resume */
         int qemu_qmp_fd;   /* QEMU's end, becomes fd 4 in QEMU */
         int qemu_log_fd;   /* QEMU's stderr */
-        int ctl_fd;        /* to the creator: GO in, READY/ERROR out; START/STARTED for run */
-        int fifo_fd;       /* create without run: start's write releases the zone, or -1 */
-        int listen_fd;     /* the control socket exec's relays connect to (VM_CTL_SOCKET) */
-        int tty_fd;        /* process.terminal: the host pty's slave (tty.h), else -1 */
+        /* The runtime's log file (--log) at debug level, for the boot's milestones; fd -1:
+         * none (its stderr would be the zone's). */
+        struct zone_log log;
+        int ctl_fd;    /* to the creator: GO in, READY/ERROR out; START/STARTED for run */
+        int fifo_fd;   /* create without run: start's write releases the zone, or -1 */
+        int listen_fd; /* the control socket exec's relays connect to (VM_CTL_SOCKET) */
+        int tty_fd;    /* process.terminal: the host pty's slave (tty.h), else -1 */
         bool run_now;
         const char *config; /* the guest's config.json */
         size_t config_len;

@@ -97,6 +97,16 @@ static int control_socket(int dfd, int *ret, struct zone_err **err)
         return 0;
 }
 
+/* The supervisor logs the boot's milestones at debug level to the runtime's log file, never
+ * to its stderr, which is the zone's. */
+static struct zone_log supervisor_log(const struct zone *z)
+{
+        struct zone_log log = z->ctx->log;
+        if (log.fd <= STDERR_FILENO || log.level < ZONE_LOG_DEBUG)
+                log.fd = -1;
+        return log;
+}
+
 static int boot_vm(struct zone *z, const struct vm_net *net, struct zone_err **err)
 {
         const char *type = z->backend->name;
@@ -190,6 +200,7 @@ static int boot_vm(struct zone *z, const struct vm_net *net, struct zone_err **e
                                           .qmp_fd = qmp[0],
                                           .qemu_qmp_fd = qmp[1],
                                           .qemu_log_fd = log_fd,
+                                          .log = supervisor_log(z),
                                           .ctl_fd = ctl[1],
                                           .fifo_fd = fifo,
                                           .listen_fd = listen_fd,
