@@ -28,3 +28,10 @@ int cli_positionals(const char *cmd, const char *usage, int have, int min, int m
 void cli_usage(const char *cmd, const char *usage, const struct opt *opts);
 /* Prints the error once, prefixed with the program name, and logs it; returns the exit code. */
 int cli_fail(const struct zone_ctx *ctx, struct zone_err *err);
+
+/* One command (or subcommand) of a front end, for its dispatch table. */
+struct cli_cmd {
+        const char *name;
+        const char *summary;
+        int (*run)(struct zone_ctx *ctx, int argc, char **argv);
+};

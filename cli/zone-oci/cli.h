@@ -8,12 +8,6 @@
 
 #include "cli/common/args.h"
 
-struct cli_cmd {
-        const char *name;
-        const char *summary;
-        int (*run)(struct zone_ctx *ctx, int argc, char **argv);
-};
-
 int cmd_create(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_start(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_run(struct zone_ctx *ctx, int argc, char **argv);

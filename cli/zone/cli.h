@@ -4,12 +4,6 @@
 
 #include "cli/common/args.h"
 
-struct cli_cmd {
-        const char *name;
-        const char *summary;
-        int (*run)(struct zone_ctx *ctx, int argc, char **argv);
-};
-
 /* zone image SUBCOMMAND: the image store (image.c dispatches to image_*.c). */
 int cmd_image(struct zone_ctx *ctx, int argc, char **argv);
 
