@@ -14,6 +14,9 @@ struct cli_cmd {
 int cmd_image(struct zone_ctx *ctx, int argc, char **argv);
 
 /* The subcommands of zone image (image_*.c). */
+int cmd_image_export(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_image_bundle(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_image_unbundle(struct zone_ctx *ctx, int argc, char **argv);
 
 /* The data root (--data-root, default /var/lib/zone) the image commands use. */
 extern const char *cli_data_root;

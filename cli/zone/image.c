@@ -5,7 +5,11 @@
 #include "cli.h"
 
 /* Each subcommand adds its line here and its cmd_image_* to cli.h. */
-static const struct cli_cmd subcommands[] = {};
+static const struct cli_cmd subcommands[] = {
+    {"export", "write an image as an OCI layout or a docker-archive", cmd_image_export},
+    {"bundle", "make an OCI bundle (rootfs and config.json) from an image", cmd_image_bundle},
+    {"unbundle", "unmount and remove a bundle made by bundle", cmd_image_unbundle},
+};
 
 int cmd_image(struct zone_ctx *ctx, int argc, char **argv)
 {
