@@ -502,6 +502,11 @@ int zone_image_export(struct zone_image_store *s, const char *ref, enum zone_exp
                         rmdir(tmp);
                         goto out;
                 }
+                /* mkdtemp's 0700 is for the work in progress, not the result */
+                if (fchmod(k.dirfd, 0755) < 0) {
+                        r = zone_err_sys(err, -errno, "export to %s: chmod %s", path, tmp);
+                        goto fail;
+                }
         } else {
                 fd = mkostemp(tmp, O_CLOEXEC);
                 if (fd < 0) {
