@@ -270,8 +270,42 @@ int zone_rootfs_overlay(struct zone_image_store *s, const struct zone_image *img
         return 0;
 }
 
+int zone_rootfs_user(const char *target, pid_t *ret_pid)
+{
+        struct stat root;
+        *ret_pid = 0;
+        if (stat(target, &root) < 0)
+                return errno == ENOENT ? 0 : -errno;
+        _cleanup_(dir_closep) DIR *d = opendir("/proc");
+        if (!d)
+                return -errno;
+        pid_t self = getpid();
+        struct dirent *de;
+        while ((de = readdir(d))) {
+                char *end;
+                long pid = strtol(de->d_name, &end, 10);
+                if (*end || pid <= 0 || pid == self)
+                        continue;
+                char path[64];
+                struct stat st;
+                snprintf(path, sizeof(path), "/proc/%ld/root", pid);
+                /* processes come and go, and some roots are not ours to see: skip those */
+                if (stat(path, &st) < 0)
+                        continue;
+                if (st.st_dev == root.st_dev && st.st_ino == root.st_ino) {
+                        *ret_pid = (pid_t)pid;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
 int zone_rootfs_unmount(const char *target, struct zone_err **err)
 {
+        pid_t pid;
+        if (zone_rootfs_user(target, &pid) > 0)
+                return zone_err_set(err, -EBUSY, "unmount %s: process %d runs in it: EBUSY", target,
+                                    (int)pid);
         if (!zone_rootfs_mounted(target))
                 return 0;
         if (umount2(target, UMOUNT_NOFOLLOW) < 0)

@@ -3,6 +3,8 @@
  * overlay cannot be used, a copy of the layers applied one over the other. */
 #pragma once
 
+#include <sys/types.h>
+
 #include "images/store.h"
 
 enum zone_rootfs_mode {
@@ -32,8 +34,12 @@ int zone_rootfs_create(struct zone_image_store *s, const struct zone_image *img,
 
 /* True when something is mounted on path itself. */
 bool zone_rootfs_mounted(const char *path);
+/* 1 with ret_pid set when a process has target as its root directory (a zone runs on it:
+ * the zone's own mount namespace keeps the overlay alive after the host unmounts it, so the
+ * mount's busy state cannot tell), 0 when none does, or -errno. */
+int zone_rootfs_user(const char *target, pid_t *ret_pid);
 /* Unmounts the overlay on target (nothing to do when none is mounted there). -EBUSY while a
- * zone still uses it. */
+ * process has it as its root (zone_rootfs_user). */
 int zone_rootfs_unmount(const char *target, struct zone_err **err);
 /* Unmounts target, then removes it and state_dir's upper and work directories (state_dir may
  * be NULL for a copy). Missing parts are fine. */
