@@ -1,47 +1,13 @@
 /* zone image export REF -o PATH [--format oci-archive|oci-dir|docker-archive] */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli.h"
+#include "cli/zone/progress.h"
 #include "err.h"
 #include "images/export.h"
 
 #define USAGE "REF -o PATH [--format oci-archive|oci-dir|docker-archive] [--quiet]"
-
-struct progress {
-        bool tty;
-        int last; /* percent (tty) or quarter (lines) last shown */
-};
-
-/* A bar redrawn in place on a terminal; otherwise a plain line at each quarter. */
-static void show_progress(void *arg, const char *what, uint64_t done, uint64_t total)
-{
-        struct progress *p = arg;
-        if (total == 0)
-                return;
-        int pct = (int)(done * 100 / total);
-        if (p->tty) {
-                if (pct == p->last)
-                        return;
-                p->last = pct;
-                char bar[31];
-                int fill = pct * 30 / 100;
-                for (int i = 0; i < 30; i++)
-                        bar[i] = i < fill ? '#' : '-';
-                bar[30] = 0;
-                fprintf(stderr, "\r%s [%s] %3d%% %.1f/%.1f MiB%s", what, bar, pct,
-                        (double)done / (1 << 20), (double)total / (1 << 20),
-                        done >= total ? "\n" : "");
-                return;
-        }
-        int quarter = pct / 25;
-        if (quarter == p->last)
-                return;
-        p->last = quarter;
-        fprintf(stderr, "%s: %d%% (%llu of %llu bytes)\n", what, pct, (unsigned long long)done,
-                (unsigned long long)total);
-}
 
 int cmd_image_export(struct zone_ctx *ctx, int argc, char **argv)
 {
@@ -87,9 +53,11 @@ int cmd_image_export(struct zone_ctx *ctx, int argc, char **argv)
         struct zone_image_store *s = NULL;
         if (zone_image_store_open(cli_data_root, false, &s, &err) < 0)
                 return cli_fail(ctx, err);
-        struct progress p = {.tty = isatty(2), .last = -1};
+        struct cli_progress p;
+        cli_progress_init(&p);
         int r =
-            zone_image_export(s, pos[0], format, output, quiet ? NULL : show_progress, &p, &err);
+            zone_image_export(s, pos[0], format, output, quiet ? NULL : cli_progress_cb, &p, &err);
+        cli_progress_done(&p);
         zone_image_store_close(s);
         if (r < 0)
                 return cli_fail(ctx, err);
