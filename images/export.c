@@ -480,6 +480,14 @@ int zone_image_export(struct zone_image_store *s, const char *ref, enum zone_exp
                 zone_image_free(img);
                 return zone_err_set(err, -EINVAL, "export to %s: not a file name", path);
         }
+        struct stat st;
+        if (format == ZONE_EXPORT_OCI_DIR && lstat(path, &st) == 0) {
+                zone_image_free(img);
+                return zone_err_set(err, -EEXIST,
+                                    "export to %s: it exists (a directory export never writes "
+                                    "over one)",
+                                    path);
+        }
         if (asprintf(&tmp, "%s/.%s.zone-tmp-XXXXXX", dir, base) < 0) {
                 zone_image_free(img);
                 return zone_err_set(err, -ENOMEM, "out of memory");

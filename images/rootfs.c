@@ -652,7 +652,7 @@ int zone_rootfs_create(struct zone_image_store *s, const struct zone_image *img,
                 struct zone_err *oerr = NULL;
                 r = zone_rootfs_overlay(s, img, target, state_dir, &oerr);
                 if (r == 0 || mode == ZONE_ROOTFS_OVERLAY ||
-                    (r != -ENODEV && r != -EOPNOTSUPP && r != -EPERM)) {
+                    (r != -ENODEV && r != -EOPNOTSUPP && r != -EPERM && r != -EINVAL)) {
                         if (r < 0 && err && !*err)
                                 *err = oerr;
                         else

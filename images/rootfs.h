@@ -27,7 +27,9 @@ int zone_rootfs_copy(struct zone_image_store *s, const struct zone_image *img, c
                      struct zone_err **err);
 
 /* One of the above by mode; ret_mode (may be NULL) says which was made. AUTO falls back to a
- * copy only when overlay is missing or not permitted (ENODEV, EOPNOTSUPP, EPERM). */
+ * copy only when overlay is missing, not permitted or refuses the directories (ENODEV,
+ * EOPNOTSUPP, EPERM, EINVAL: an upper directory on a file system overlay cannot write to, such
+ * as another overlay); other errors are reported. */
 int zone_rootfs_create(struct zone_image_store *s, const struct zone_image *img, const char *target,
                        const char *state_dir, enum zone_rootfs_mode mode,
                        enum zone_rootfs_mode *ret_mode, struct zone_err **err);

@@ -242,3 +242,30 @@ two_layer_script='cat /w/kept; [ -e /w/gone ] || echo no-gone; echo "o: $(ls /o)
 	assert_success
 	[ ! -e "$TMP/b" ]
 }
+
+@test "an image of 64 layers mounts: more lower directories than a page of mount options holds" {
+	busybox_image
+	tar -C "$ROOTFS" -cf "$TMP/base.tar" .
+	local layers=("$TMP/base.tar") i
+	for i in $(seq 1 63); do
+		mkdir -p "$TMP/ml/$i/layers"
+		echo "$i" >"$TMP/ml/$i/layers/$i"
+		echo "$i" >"$TMP/ml/$i/layers/top"
+		tar -C "$TMP/ml/$i" -cf "$TMP/ml/$i.tar" ./layers
+		layers+=("$TMP/ml/$i.tar")
+	done
+	make_image "$TMP/layout64" localhost/zt-many:latest "${layers[@]}"
+	run zimport "$TMP/layout64" localhost/zt-many
+	assert_success
+	bundle localhost/zt-many "$TMP/many" -- sh -c 'ls /layers | wc -l; cat /layers/top'
+	# the layer paths alone are longer than a page
+	local opts
+	opts=$(awk -v m="$TMP/many/rootfs" '$5 == m' /proc/self/mountinfo)
+	[ "${#opts}" -gt "$(getconf PAGESIZE)" ]
+	zrun run --bundle "$TMP/many" "$ID"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	assert_line --index 0 64
+	assert_line --index 1 63
+	run zone_ image unbundle "$TMP/many"
+	assert_success
+}
