@@ -269,3 +269,45 @@ two_layer_script='cat /w/kept; [ -e /w/gone ] || echo no-gone; echo "o: $(ls /o)
 	run zone_ image unbundle "$TMP/many"
 	assert_success
 }
+
+@test "the image's Entrypoint, Cmd, User (a name in its /etc/passwd), WorkingDir and Env reach the zone" {
+	tar -C "$ROOTFS" -cf "$TMP/base.tar" .
+	make_image "$TMP/layout-u" localhost/zt-user:latest "$TMP/base.tar" -- \
+		'{"User": "user", "WorkingDir": "/home/user", "Env": ["A=image", "B=image"],
+		  "Entrypoint": ["sh", "-c"], "Cmd": ["echo cmd"]}'
+	run zimport "$TMP/layout-u" localhost/zt-user
+	assert_success
+	bundle localhost/zt-user "$TMP/u1" --env B=given
+	zrun run --bundle "$TMP/u1" "$ID-1"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	assert_output cmd
+	bundle localhost/zt-user "$TMP/u2" --env B=given -- 'echo "$(id -u):$(id -g):$(id -G)"; pwd; echo $A $B'
+	zrun run --bundle "$TMP/u2" "$ID-2"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	# uid and gid from /etc/passwd, the supplementary group "extra" from /etc/group
+	assert_line --index 0 "1000:1000:1000 2000"
+	assert_line --index 1 /home/user
+	assert_line --index 2 "image given"
+	run zone_ image unbundle "$TMP/u1"
+	assert_success
+	run zone_ image unbundle "$TMP/u2"
+	assert_success
+}
+
+@test "a User name is looked up inside the image only: an /etc/passwd symlink to a host file is not followed out" {
+	printf 'evil:x:4242:4242::/:/bin/sh\n' >"$TMP/hostpasswd"
+	cp -a "$ROOTFS" "$TMP/hostile"
+	rm "$TMP/hostile/etc/passwd"
+	ln -s "$TMP/hostpasswd" "$TMP/hostile/etc/passwd"
+	tar -C "$TMP/hostile" -cf "$TMP/hostile.tar" .
+	make_image "$TMP/layout-h" localhost/zt-hostile:latest "$TMP/hostile.tar" -- '{"User": "evil"}'
+	run zimport "$TMP/layout-h" localhost/zt-hostile
+	assert_success
+	echo "$TMP/h" >>"$TMP/bundles"
+	run zone_ image bundle localhost/zt-hostile "$TMP/h" -- true
+	assert_failure
+	[ "${#lines[@]}" -eq 1 ]
+	assert_output --partial 'process.user'
+	assert_output --partial '/etc/passwd'
+	[ ! -e "$TMP/h" ]
+}
