@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <nettle/sha2.h>
 
 struct zone_err;
 
@@ -46,8 +47,8 @@ int zone_blob_write(struct zone_blob_writer *w, const void *data, size_t len,
 /* Ends the blob: when expect is not NULL its digest must be that ("digest mismatch" error
  * otherwise, nothing kept); the blob is renamed into blobs/ and its digest written to
  * ret_digest. The writer is freed either way. */
-int zone_blob_commit(struct zone_blob_writer *w, const char *expect, char ret_digest[ZONE_DIGEST_SIZE],
-                     uint64_t *ret_size, struct zone_err **err);
+int zone_blob_commit(struct zone_blob_writer *w, const char *expect,
+                     char ret_digest[ZONE_DIGEST_SIZE], uint64_t *ret_size, struct zone_err **err);
 void zone_blob_abort(struct zone_blob_writer *w);
 /* A whole blob of at most max bytes, verified against its digest. */
 int zone_blob_read(struct zone_image_store *s, const char *digest, size_t max, char **ret,
@@ -59,6 +60,33 @@ int zone_blob_open(struct zone_image_store *s, const char *digest, int *ret_fd, 
 bool zone_blob_exists(struct zone_image_store *s, const char *digest);
 /* Checks that digest is "sha256:" and 64 lowercase hex digits. */
 bool zone_digest_valid(const char *digest);
+
+/* A running sha256 (nettle's), for verifying streamed blobs and computing diff ids. */
+struct zone_digester {
+        struct sha256_ctx ctx;
+};
+void zone_digest_init(struct zone_digester *d);
+void zone_digest_update(struct zone_digester *d, const void *data, size_t len);
+/* Writes "sha256:<hex>" to ret; d may be reused after zone_digest_init. */
+void zone_digest_final(struct zone_digester *d, char ret[ZONE_DIGEST_SIZE]);
+/* The digest of a buffer. */
+void zone_digest_buf(const void *data, size_t len, char ret[ZONE_DIGEST_SIZE]);
+
+/* Removes one blob (an import's rollback, tests); -ENOENT when absent. */
+int zone_blob_remove(struct zone_image_store *s, const char *digest, struct zone_err **err);
+
+/* ---- transactions ----
+ * A writer may journal what it creates: between begin and end every blob committed and every
+ * layer unpacked that was not in the store before is remembered, and end(keep = false) removes
+ * them again. An import uses this so that a failed import leaves no blob or layer behind (the
+ * exclusive lock guarantees nobody else started relying on them meanwhile). A crash leaves
+ * them unreachable; zone_image_gc removes them. */
+void zone_image_store_txn_begin(struct zone_image_store *s);
+void zone_image_store_txn_end(struct zone_image_store *s, bool keep);
+
+/* The store's data root ("/var/lib/zone") and its images directory ("/var/lib/zone/images"). */
+const char *zone_image_store_root(const struct zone_image_store *s);
+const char *zone_image_store_dir(const struct zone_image_store *s);
 
 /* ---- images ---- */
 
@@ -80,14 +108,14 @@ struct zone_image_layer {
 };
 
 struct zone_image {
-        char *name;                              /* "localhost/py:latest" */
-        char manifest_digest[ZONE_DIGEST_SIZE];  /* the image's id */
+        char *name;                             /* "localhost/py:latest" */
+        char manifest_digest[ZONE_DIGEST_SIZE]; /* the image's id */
         char config_digest[ZONE_DIGEST_SIZE];
-        char *created;                           /* RFC 3339, from the config; may be NULL */
+        char *created; /* RFC 3339, from the config; may be NULL */
         struct zone_image_config config;
-        struct zone_image_layer *layers;         /* bottom first */
+        struct zone_image_layer *layers; /* bottom first */
         size_t n_layers;
-        uint64_t size;                           /* sum of the layer blobs' sizes */
+        uint64_t size; /* sum of the layer blobs' sizes */
 };
 void zone_image_free(struct zone_image *img);
 
@@ -100,7 +128,9 @@ int zone_image_name_normalize(const char *name, char **ret, struct zone_err **er
  * missing. */
 int zone_image_record(struct zone_image_store *s, const char *name, const char *manifest_digest,
                       struct zone_err **err);
-/* Loads an image by name, or by its manifest digest or a unique prefix of its hex (>= 12). */
+/* Loads an image by name, or by its manifest digest or a unique prefix of its hex (>= 12).
+ * A name that matches no record exactly also matches a single record whose name ends in
+ * "/" + the normalised name ("busybox" finds "localhost/busybox:latest"). */
 int zone_image_load(struct zone_image_store *s, const char *ref, struct zone_image **ret,
                     struct zone_err **err);
 /* Every recorded image, sorted by name. */
@@ -122,6 +152,10 @@ int zone_layer_path(struct zone_image_store *s, const char *diff_id, char **ret,
 struct zone_unpack_limits {
         uint64_t max_bytes;   /* of files' contents, all layers together; 0: 64 GiB */
         uint64_t max_entries; /* 0: 4 million */
+        /* When not NULL, counters shared by the layers of one import: each unpack adds what
+         * it wrote and checks the sums against the maxima (so the limits hold for the whole
+         * image, not each layer). NULL: the limits apply to this one layer. */
+        uint64_t *used_bytes, *used_entries;
 };
 
 /* Progress of a long operation: done and total bytes (total 0 when unknown) of `what`. */
