@@ -40,7 +40,13 @@
 #define HOST_LIB "lib/" HOST_MULTIARCH
 
 static const char *const default_dirs[] = {
-    "/lib/" HOST_MULTIARCH, "/usr/lib/" HOST_MULTIARCH, "/lib64", "/usr/lib64", "/lib", "/usr/lib",
+    "/lib/" HOST_MULTIARCH,
+    "/usr/lib/" HOST_MULTIARCH,
+    "/lib64",
+    "/usr/lib64",
+    "/lib",
+    "/usr/lib",
+    NULL,
 };
 
 #define LD_CACHE_MAGIC "glibc-ld.so.cache1.1"
