@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -46,6 +48,11 @@ void zone_build_spec_clear(struct zone_build_spec *spec)
                 free(spec->adds[i].dst);
         }
         free(spec->adds);
+        for (size_t i = 0; i < spec->n_links; i++) {
+                free(spec->links[i].path);
+                free(spec->links[i].target);
+        }
+        free(spec->links);
         strv_free(spec->exclude);
         strv_free(spec->entrypoint);
         strv_free(spec->cmd);
@@ -109,6 +116,24 @@ int zone_build_spec_add(struct zone_build_spec *spec, const char *src, const cha
                 return -ENOMEM;
         }
         spec->n_adds++;
+        return 0;
+}
+
+int zone_build_spec_link(struct zone_build_spec *spec, const char *path, const char *target)
+{
+        struct zone_build_link *n = realloc(spec->links, (spec->n_links + 1) * sizeof(*n));
+        if (!n)
+                return -ENOMEM;
+        spec->links = n;
+        struct zone_build_link *l = &n[spec->n_links];
+        l->path = strdup(path);
+        l->target = strdup(target);
+        if (!l->path || !l->target) {
+                free(l->path);
+                free(l->target);
+                return -ENOMEM;
+        }
+        spec->n_links++;
         return 0;
 }
 
@@ -448,8 +473,9 @@ static int mirror(struct builder *b, const char *path, int depth, struct zone_er
         }
 }
 
-/* Opens the directory of dst in the tree, creating missing directories (0755), never
- * following a symlink; the last component is copied to *ret_leaf. */
+/* Opens the directory of dst in the tree, creating missing directories (0755). Symlinks
+ * already in the tree are followed as the zone will see them: resolved inside the tree's root
+ * (openat2 RESOLVE_IN_ROOT), so none leads out of it. The last component is copied to leaf. */
 static int tree_parent(struct builder *b, const char *dst, int *ret_fd, char leaf[NAME_MAX + 1],
                        struct zone_err **err)
 {
@@ -471,10 +497,18 @@ static int tree_parent(struct builder *b, const char *dst, int *ret_fd, char lea
                 if (p[len] == '\0')
                         break;
                 snprintf(where + strlen(where), sizeof(where) - strlen(where), "/%s", leaf);
-                int sub = -1;
-                int r = tree_dir(dfd, leaf, 0755, where, &sub, err);
-                if (r < 0)
-                        return r;
+                struct open_how how = {.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                                       .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS |
+                                                  RESOLVE_NO_XDEV};
+                int sub = (int)syscall(SYS_openat2, b->root, where + 1, &how, sizeof(how));
+                if (sub < 0 && errno == ENOENT) {
+                        /* Missing, or a dangling symlink (which is refused: O_NOFOLLOW). */
+                        int r = tree_dir(dfd, leaf, 0755, where, &sub, err);
+                        if (r < 0)
+                                return r;
+                } else if (sub < 0) {
+                        return zone_err_sys(err, -errno, "open %s in the image", where);
+                }
                 close(dfd);
                 dfd = sub;
                 p += len + 1;
@@ -698,6 +732,22 @@ static int build_into(struct builder *b, struct zone_err **err)
         zone_elf_closure_paths(b->closure, &n);
         for (size_t i = 0; i < n; i++) {
                 r = mirror(b, zone_elf_closure_paths(b->closure, NULL)[i], 0, err);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t i = 0; i < spec->n_links; i++) {
+                const struct zone_build_link *l = &spec->links[i];
+                const char *bad = zone_build_check_add("/", l->path);
+                if (bad || !l->target[0])
+                        return zone_err_set(err, -EINVAL, "symlink %s -> %s: %s", l->path,
+                                            l->target, bad ? bad : "empty target");
+                _cleanup_close_ int parent = -1;
+                char leaf[NAME_MAX + 1];
+                r = tree_parent(b, l->path, &parent, leaf, err);
+                if (r == 0 && !leaf[0])
+                        r = zone_err_set(err, -EINVAL, "symlink /: the root cannot be a link");
+                if (r == 0)
+                        r = tree_symlink(parent, leaf, l->target, l->path, err);
                 if (r < 0)
                         return r;
         }

@@ -14,12 +14,19 @@ struct zone_build_add {
         char *src, *dst;
 };
 
+/* A symlink to make in the image: path -> target (target as written, not checked). */
+struct zone_build_link {
+        char *path, *target;
+};
+
 /* What to build. Every vector is NULL-terminated (or NULL); labels are parallel vectors. */
 struct zone_build_spec {
         char *name;       /* the image's name (an OCI reference) */
         char **from_host; /* host programs: copied with their ELF closure */
         struct zone_build_add *adds;
         size_t n_adds;
+        struct zone_build_link *links;
+        size_t n_links;
         char **exclude;    /* fnmatch patterns on host paths met while copying a directory */
         char **entrypoint; /* NULL: the first from_host program (unless cmd is set) */
         char **cmd;
@@ -34,6 +41,7 @@ void zone_build_spec_clear(struct zone_build_spec *spec);
 int zone_build_spec_set_env(struct zone_build_spec *spec, const char *kv);
 int zone_build_spec_set_label(struct zone_build_spec *spec, const char *key, const char *value);
 int zone_build_spec_add(struct zone_build_spec *spec, const char *src, const char *dst);
+int zone_build_spec_link(struct zone_build_spec *spec, const char *path, const char *target);
 
 /* Makes the runtime's tree in a temporary directory under tmp_dir (NULL: $TMPDIR or
  * /var/tmp): the from-host programs and their closure at their host paths, the added files,

@@ -74,6 +74,7 @@ enum value_kind {
         ONE_WORD, /* exactly one word */
         WORDS,    /* one or more words */
         ONE_OR_MORE_PATHS,
+        TWO_WORDS,
 };
 
 struct key {
@@ -83,11 +84,12 @@ struct key {
 };
 
 static const struct key keys[] = {
-    {"name", ONE_WORD, true},    {"from-host", ONE_OR_MORE_PATHS, false},
-    {"add", ONE_WORD, false},    {"exclude", ONE_WORD, false},
-    {"entrypoint", WORDS, true}, {"cmd", WORDS, true},
-    {"env", ONE_WORD, false},    {"workdir", ONE_WORD, true},
-    {"user", ONE_WORD, true},    {"label", ONE_WORD, false},
+    {"name", ONE_WORD, true},     {"from-host", ONE_OR_MORE_PATHS, false},
+    {"add", ONE_WORD, false},     {"symlink", TWO_WORDS, false},
+    {"exclude", ONE_WORD, false}, {"entrypoint", WORDS, true},
+    {"cmd", WORDS, true},         {"env", ONE_WORD, false},
+    {"workdir", ONE_WORD, true},  {"user", ONE_WORD, true},
+    {"label", ONE_WORD, false},
 };
 
 static int line_err(struct zone_err **err, int code, const char *file, unsigned line,
@@ -128,6 +130,13 @@ static int apply(const struct key *k, char **words, struct zone_build_spec *spec
                         return line_err(err, -EINVAL, file, line, msg);
                 }
                 r = zone_build_spec_add(spec, src, dst);
+        } else if (strcmp(k->name, "symlink") == 0) {
+                const char *bad = zone_build_check_add("/", v);
+                if (bad) {
+                        snprintf(msg, sizeof(msg), "symlink \"%s\": %s", v, bad);
+                        return line_err(err, -EINVAL, file, line, msg);
+                }
+                r = zone_build_spec_link(spec, v, words[1]);
         } else if (strcmp(k->name, "exclude") == 0) {
                 r = strv_append(&spec->exclude, v);
         } else if (strcmp(k->name, "entrypoint") == 0 || strcmp(k->name, "cmd") == 0) {
@@ -197,7 +206,7 @@ int zone_manifest_parse(const char *file, const char *text, size_t len,
                                 break;
                 if (ki == ARRAY_SIZE(keys)) {
                         snprintf(msg, sizeof(msg),
-                                 "unknown key \"%.64s\" (name, from-host, add, exclude, "
+                                 "unknown key \"%.64s\" (name, from-host, add, symlink, exclude, "
                                  "entrypoint, cmd, env, workdir, user, label)",
                                  s);
                         return line_err(err, -EINVAL, file, lineno, msg);
@@ -220,6 +229,11 @@ int zone_manifest_parse(const char *file, const char *text, size_t len,
                 size_t nw = strv_length(words);
                 if (nw == 0) {
                         snprintf(msg, sizeof(msg), "%s needs a value", k->name);
+                        return line_err(err, -EINVAL, file, lineno, msg);
+                }
+                if (k->kind == TWO_WORDS && nw != 2) {
+                        snprintf(msg, sizeof(msg), "%s takes PATH TARGET, got %zu values", k->name,
+                                 nw);
                         return line_err(err, -EINVAL, file, lineno, msg);
                 }
                 if (k->kind == ONE_WORD && nw > 1) {
