@@ -5,7 +5,14 @@
 #include "cli.h"
 
 /* Each subcommand adds its line here and its cmd_image_* to cli.h. */
-static const struct cli_cmd subcommands[] = {};
+static const struct cli_cmd subcommands[] = {
+    {"import", "import an OCI layout or archive, a docker-archive or a root filesystem",
+     cmd_image_import},
+    {"ls", "list images", cmd_image_ls},
+    {"inspect", "show an image's record and config as JSON", cmd_image_inspect},
+    {"rm", "remove images (their files go with gc)", cmd_image_rm},
+    {"gc", "remove blobs and layers no image uses", cmd_image_gc},
+};
 
 int cmd_image(struct zone_ctx *ctx, int argc, char **argv)
 {
