@@ -19,6 +19,7 @@ int cmd_image_ls(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_rm(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_gc(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_image_build(struct zone_ctx *ctx, int argc, char **argv);
 
 /* The data root (--data-root, default /var/lib/zone) the image commands use. */
 extern const char *cli_data_root;

@@ -12,6 +12,7 @@ static const struct cli_cmd subcommands[] = {
     {"inspect", "show an image's record and config as JSON", cmd_image_inspect},
     {"rm", "remove images (their files go with gc)", cmd_image_rm},
     {"gc", "remove blobs and layers no image uses", cmd_image_gc},
+    {"build", "build a minimal app runtime from host programs", cmd_image_build},
 };
 
 int cmd_image(struct zone_ctx *ctx, int argc, char **argv)

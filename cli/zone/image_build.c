@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "err.h"
 #include "images/build/build.h"
 #include "images/build/manifest.h"
@@ -13,31 +14,10 @@
 #include "util.h"
 
 #define USAGE                                                                                      \
-        "[NAME] [--from-host PATH]... [--add SRC[:DST]]... [--exclude PATTERN]... "               \
-        "[--entrypoint CMD] [--cmd CMD] [--env K=V]... [--workdir DIR] [--user USER] "            \
+        "[NAME] [--from-host PATH]... [--add SRC[:DST]]... [--symlink PATH:TARGET]... "            \
+        "[--exclude PATTERN]... "                                                                  \
+        "[--entrypoint CMD] [--cmd CMD] [--env K=V]... [--workdir DIR] [--user USER] "             \
         "[--label K=V]... [-f BUILDFILE] [-- CMD ARGS...]"
-
-struct progress {
-        bool tty;
-        char what[32];
-};
-
-static void show_progress(void *arg, const char *what, uint64_t done, uint64_t total)
-{
-        struct progress *p = arg;
-        if (p->tty) {
-                if (total)
-                        fprintf(stderr, "\r%-8s %6.1f / %.1f MiB", what, done / 1048576.0,
-                                total / 1048576.0);
-                else
-                        fprintf(stderr, "\r%-8s %6.1f MiB", what, done / 1048576.0);
-                fflush(stderr);
-        } else if (strcmp(p->what, what) != 0) {
-                /* Not a terminal: one line per phase. */
-                fprintf(stderr, "%s...\n", what);
-        }
-        snprintf(p->what, sizeof(p->what), "%s", what);
-}
 
 static int split_words(const char *flag, const char *value, char ***slot)
 {
@@ -63,13 +43,14 @@ static int fail_oom(void)
 int cmd_image_build(struct zone_ctx *ctx, int argc, char **argv)
 {
         const char *file = NULL, *entrypoint = NULL, *cmd = NULL, *workdir = NULL, *user = NULL;
-        _cleanup_strv_ char **from_host = NULL, **adds = NULL, **excludes = NULL, **envs = NULL,
-                            **labels = NULL, **positionals = NULL;
+        _cleanup_strv_ char **from_host = NULL, **adds = NULL, **links = NULL, **excludes = NULL,
+                            **envs = NULL, **labels = NULL, **positionals = NULL;
         bool help = false;
         const struct opt opts[] = {
             {"file", 'f', OPT_STRING, &file, "read a build file first"},
             {"from-host", 0, OPT_LIST, &from_host, "a host program, with its libraries"},
             {"add", 0, OPT_LIST, &adds, "copy a host file or directory (SRC[:DST])"},
+            {"symlink", 0, OPT_LIST, &links, "make a symlink in the image (PATH:TARGET)"},
             {"exclude", 0, OPT_LIST, &excludes, "skip host paths matching a pattern in adds"},
             {"entrypoint", 0, OPT_STRING, &entrypoint, "the image's entrypoint (words)"},
             {"cmd", 0, OPT_STRING, &cmd, "the image's command (words)"},
@@ -135,6 +116,21 @@ int cmd_image_build(struct zone_ctx *ctx, int argc, char **argv)
                 }
                 r = zone_build_spec_add(&spec, src, dst);
         }
+        for (size_t k = 0; r == 0 && links && links[k]; k++) {
+                char *colon = strchr(links[k], ':');
+                const char *bad = colon ? (*colon = '\0', zone_build_check_add("/", links[k]))
+                                        : "not PATH:TARGET";
+                if (!bad && !colon[1])
+                        bad = "empty target";
+                if (bad) {
+                        if (colon)
+                                *colon = ':';
+                        zone_build_spec_clear(&spec);
+                        zone_err_set(&err, -EINVAL, "--symlink %s: %s", links[k], bad);
+                        return cli_fail(ctx, err);
+                }
+                r = zone_build_spec_link(&spec, links[k], colon + 1);
+        }
         for (size_t k = 0; r == 0 && excludes && excludes[k]; k++)
                 r = strv_append(&spec.exclude, excludes[k]);
         for (size_t k = 0; r == 0 && envs && envs[k]; k++) {
@@ -198,10 +194,10 @@ int cmd_image_build(struct zone_ctx *ctx, int argc, char **argv)
         struct zone_image_store *store = NULL;
         r = zone_image_store_open(cli_data_root, true, &store, &err);
         if (r == 0) {
-                struct progress p = {.tty = isatty(2)};
-                r = zone_image_build(store, &spec, show_progress, &p, &err);
-                if (p.tty && p.what[0])
-                        fprintf(stderr, "\n");
+                struct cli_progress p;
+                cli_progress_init(&p);
+                r = zone_image_build(store, &spec, cli_progress_cb, &p, &err);
+                cli_progress_done(&p);
         }
         struct zone_image *img = NULL;
         if (r == 0)

@@ -22,6 +22,7 @@
 
 #include "err.h"
 #include "images/build/elf.h"
+#include "images/import.h"
 #include "util.h"
 
 #define MAX_LINK_DEPTH 40
@@ -269,6 +270,10 @@ static int copy_file(struct builder *b, int src_dfd, const char *src_name, const
         /* chown before chmod: chown clears set-id bits. */
         if (fchown(out, 0, 0) < 0 || fchmod(out, st.st_mode & 07777) < 0)
                 return zone_err_sys(err, -errno, "set owner and mode of %s in the image", where);
+        /* The host file's mtime: a build of the same files makes the same layer digest. */
+        struct timespec times[2] = {st.st_atim, st.st_mtim};
+        if (futimens(out, times) < 0)
+                return zone_err_sys(err, -errno, "set the times of %s in the image", where);
         b->bytes += (uint64_t)st.st_size;
         if (b->progress)
                 b->progress(b->progress_arg, "copy", b->bytes, 0);
@@ -277,8 +282,10 @@ static int copy_file(struct builder *b, int src_dfd, const char *src_name, const
         if (b->collect_elf && pread(in, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic) &&
             memcmp(magic, "\177ELF", 4) == 0 && zone_elf_is_host(host) == 1) {
                 r = zone_elf_closure_add(b->closure, host, err);
-                if (r < 0)
-                        return zone_err_wrap(err, "libraries of %s", host);
+                if (r < 0) {
+                        zone_err_wrap(err, "libraries of %s", host);
+                        return r;
+                }
         }
         return 0;
 }
@@ -717,8 +724,10 @@ static int build_into(struct builder *b, struct zone_err **err)
                 if (r < 0)
                         return r;
                 r = zone_elf_closure_add(b->closure, spec->from_host[i], err);
-                if (r < 0)
-                        return zone_err_wrap(err, "from-host %s", spec->from_host[i]);
+                if (r < 0) {
+                        zone_err_wrap(err, "from-host %s", spec->from_host[i]);
+                        return r;
+                }
         }
         /* Adds first: the ELF files among them join the closure, copied after. */
         b->collect_elf = true;
@@ -791,4 +800,77 @@ int zone_build_tree(const struct zone_build_spec *spec, const char *tmp_dir,
         }
         *ret_dir = steal_pointer(&dir);
         return 0;
+}
+
+/* The image config from the spec; the vectors are the spec's (or static), not copies. */
+static int image_config(const struct zone_build_spec *spec, struct zone_image_config *c,
+                        char ***ret_env, char ***ret_entrypoint)
+{
+        memset(c, 0, sizeof(*c));
+        bool has_path = false;
+        for (size_t i = 0; spec->env && spec->env[i]; i++)
+                has_path |= strncmp(spec->env[i], "PATH=", 5) == 0;
+        if (!has_path && strv_append(ret_env, DEFAULT_PATH) < 0)
+                return -ENOMEM;
+        for (size_t i = 0; spec->env && spec->env[i]; i++)
+                if (strv_append(ret_env, spec->env[i]) < 0)
+                        return -ENOMEM;
+        c->env = *ret_env;
+        c->entrypoint = spec->entrypoint;
+        if (!spec->entrypoint && !spec->cmd && spec->from_host && spec->from_host[0]) {
+                if (strv_append(ret_entrypoint, spec->from_host[0]) < 0)
+                        return -ENOMEM;
+                c->entrypoint = *ret_entrypoint;
+        }
+        c->cmd = spec->cmd;
+        c->working_dir = spec->workdir;
+        c->user = spec->user;
+        c->label_keys = spec->label_keys;
+        c->label_values = spec->label_values;
+        return 0;
+}
+
+int zone_image_build(struct zone_image_store *store, const struct zone_build_spec *spec,
+                     zone_progress_fn progress, void *progress_arg, struct zone_err **err)
+{
+        if (!spec->name)
+                return zone_err_set(err, -EINVAL, "build: the image has no name");
+        /* A bad name is refused before anything is copied. */
+        _cleanup_free_ char *name = NULL;
+        int r = zone_image_name_normalize(spec->name, &name, err);
+        if (r < 0)
+                return r;
+        _cleanup_strv_ char **env = NULL, **entrypoint = NULL;
+        struct zone_image_config config;
+        if (image_config(spec, &config, &env, &entrypoint) < 0)
+                return zone_err_set(err, -ENOMEM, "build %s", name);
+
+        /* The tree is made in the store's tmp/: on its file system, and swept with it if the
+         * build is killed. */
+        _cleanup_free_ char *tmp = NULL;
+        if (asprintf(&tmp, "%s/tmp", zone_image_store_dir(store)) < 0)
+                return zone_err_set(err, -ENOMEM, "build %s", name);
+        _cleanup_free_ char *dir = NULL;
+        r = zone_build_tree(spec, tmp, progress, progress_arg, &dir, err);
+        if (r < 0) {
+                zone_err_wrap(err, "build %s", name);
+                return r;
+        }
+        struct zone_import_opts opts = {
+            .path = dir,
+            .format = ZONE_IMPORT_ROOTFS_DIR,
+            .name = name,
+            .config = &config,
+            .progress = progress,
+            .progress_arg = progress_arg,
+        };
+        char **names = NULL;
+        r = zone_image_import(store, &opts, &names, err);
+        strv_free(names);
+        int rr = zone_build_tree_remove(dir, r < 0 ? NULL : err);
+        if (r < 0) {
+                zone_err_wrap(err, "build %s", name);
+                return r;
+        }
+        return rr;
 }
