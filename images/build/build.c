@@ -599,7 +599,8 @@ static int skeleton_file(int root, const char *dir, const char *name, const char
         if (fd < 0)
                 return zone_err_sys(err, -errno, "create %s in the image", where);
         r = write_full(fd, text, strlen(text));
-        if (r == 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0))
+        static const struct timespec epoch[2] = {{0, 0}, {0, 0}};
+        if (r == 0 && (fchown(fd, 0, 0) < 0 || fchmod(fd, 0644) < 0 || futimens(fd, epoch) < 0))
                 r = -errno;
         return r < 0 ? zone_err_sys(err, r, "write %s in the image", where) : 0;
 }
@@ -692,6 +693,52 @@ int zone_build_tree_remove(const char *dir, struct zone_err **err)
         return 0;
 }
 
+/* Directories, symlinks and the files the builder writes get one fixed time (the epoch), the
+ * copied files keep their hosts': building the same files again makes the same layer (same
+ * diff id, shared in the store). */
+static int fix_times(int dfd, const char *where, int depth, struct zone_err **err)
+{
+        static const struct timespec epoch[2] = {{0, 0}, {0, 0}};
+        if (depth > 512)
+                return zone_err_set(err, -ELOOP, "%s: nested too deep", where);
+        int fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
+        DIR *d = fd < 0 ? NULL : fdopendir(fd);
+        if (!d) {
+                int e = -errno;
+                if (fd >= 0)
+                        close(fd);
+                return zone_err_sys(err, e, "read %s in the image", where);
+        }
+        int r = 0;
+        struct dirent *de;
+        while (r == 0 && (de = readdir(d)) != NULL) {
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                struct stat st;
+                if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = zone_err_sys(err, -errno, "stat %s/%s in the image", where, de->d_name);
+                        break;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int sub = openat(
+                            dfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (sub < 0)
+                                r = zone_err_sys(err, -errno, "open %s/%s in the image", where,
+                                                 de->d_name);
+                        else
+                                r = fix_times(sub, where, depth + 1, err);
+                }
+                if (r == 0 && (S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)) &&
+                    utimensat(dfd, de->d_name, epoch, AT_SYMLINK_NOFOLLOW) < 0)
+                        r = zone_err_sys(err, -errno, "set the times of %s/%s in the image", where,
+                                         de->d_name);
+        }
+        closedir(d);
+        if (r == 0 && depth == 0 && futimens(dfd, epoch) < 0)
+                r = zone_err_sys(err, -errno, "set the times of %s", where);
+        return r;
+}
+
 static int check_from_host(const char *path, struct zone_err **err)
 {
         if (path[0] != '/')
@@ -760,7 +807,8 @@ static int build_into(struct builder *b, struct zone_err **err)
                 if (r < 0)
                         return r;
         }
-        return skeleton(b, err);
+        r = skeleton(b, err);
+        return r < 0 ? r : fix_times(b->root, "the image", 0, err);
 }
 
 int zone_build_tree(const struct zone_build_spec *spec, const char *tmp_dir,

@@ -113,6 +113,14 @@ records() { ls "$DATA/images/records" 2>/dev/null | wc -l; }
 	jq -e '.config.Env | index("HOME=/root") == null' "$cfg"
 	# The file's name was overridden: only the flag's is recorded.
 	[ "$(records)" -eq 1 ]
+	[ -e "$DATA/images/records/localhost%bb2:latest.json" ]
+
+	# The same files again (other config, a second later): the same layer, shared.
+	sleep 1
+	run -0 --separate-stderr zone image build -f "$REPO_DIR/images/examples/busybox.zbuild"
+	[ "$(records)" -eq 2 ]
+	[ "$(layer_of localhost/bb2:latest)" = "$(layer_of localhost/busybox-runtime:latest)" ]
+	[ "$(ls "$DATA/images/layers" | wc -l)" -eq 1 ]
 }
 
 @test "images-build: a missing program, a script, a bad build file line: one error, nothing recorded" {
