@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "images/import.h"
 #include "images/store.h"
 #include "util.h"
 
@@ -282,6 +283,79 @@ static void test_txn_and_tmp(void **ts)
         expect_err(zone_image_store_open("relative", true, &f->s, &err), &err, -EINVAL, NULL);
 }
 
+/* What the runtime builder does: a directory plus its own config becomes an image. */
+static void test_import_rootfs_dir(void **ts)
+{
+        struct fixture *f = *ts;
+        struct zone_err *err = NULL;
+        char tree[96], cmd[1024];
+        snprintf(tree, sizeof(tree), "%s/tree", f->dir);
+        snprintf(cmd, sizeof(cmd),
+                 "mkdir -p %s/usr/bin %s/tmp && echo hi >%s/usr/bin/app && chmod 755 "
+                 "%s/usr/bin/app && chmod 1777 %s/tmp && ln -s usr/bin %s/bin",
+                 tree, tree, tree, tree, tree, tree);
+        assert_int_equal(system(cmd), 0);
+        char *entry[] = {"/usr/bin/app", NULL}, *env[] = {"PATH=/usr/bin", NULL};
+        char *lk[] = {"org.zone.built", NULL}, *lv[] = {"yes", NULL};
+        struct zone_image_config cfg = {
+            .entrypoint = entry,
+            .env = env,
+            .working_dir = "/tmp",
+            .user = "1000",
+            .label_keys = lk,
+            .label_values = lv,
+        };
+        struct zone_import_opts o = {
+            .path = tree,
+            .format = ZONE_IMPORT_ROOTFS_DIR,
+            .name = "localhost/app",
+            .config = &cfg,
+        };
+        char **names = NULL;
+        assert_int_equal(zone_image_import(f->s, &o, &names, &err), 0);
+        assert_null(err);
+        assert_string_equal(names[0], "localhost/app:latest");
+        assert_null(names[1]);
+        strv_free(names);
+        struct zone_image *img = NULL;
+        assert_int_equal(zone_image_load(f->s, "localhost/app", &img, &err), 0);
+        assert_string_equal(img->config.entrypoint[0], "/usr/bin/app");
+        assert_string_equal(img->config.env[0], "PATH=/usr/bin");
+        assert_string_equal(img->config.working_dir, "/tmp");
+        assert_string_equal(img->config.user, "1000");
+        assert_string_equal(img->config.label_values[0], "yes");
+        assert_string_equal(img->config.os, "linux");
+        assert_int_equal(img->n_layers, 1);
+        /* An uncompressed tar: its digest is its diff id. */
+        assert_string_equal(img->layers[0].digest, img->layers[0].diff_id);
+        char *path = NULL;
+        assert_int_equal(zone_layer_path(f->s, img->layers[0].diff_id, &path, &err), 0);
+        char file[256];
+        struct stat st;
+        snprintf(file, sizeof(file), "%s/usr/bin/app", path);
+        assert_int_equal(stat(file, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 0755);
+        snprintf(file, sizeof(file), "%s/tmp", path);
+        assert_int_equal(stat(file, &st), 0);
+        assert_int_equal(st.st_mode & 07777, 01777);
+        snprintf(file, sizeof(file), "%s/bin", path);
+        assert_int_equal(lstat(file, &st), 0);
+        assert_true(S_ISLNK(st.st_mode));
+        free(path);
+        zone_image_free(img);
+
+        /* No name: refused, and nothing is added. */
+        o.name = NULL;
+        expect_err(zone_image_import(f->s, &o, &names, &err), &err, -EINVAL, NULL);
+        /* A missing directory: refused, the store as it was. */
+        o.name = "localhost/none";
+        o.path = "/nonexistent-zone-test";
+        expect_err(zone_image_import(f->s, &o, &names, &err), &err, -ENOENT, NULL);
+        assert_int_equal(count(f, "records"), 1);
+        assert_int_equal(count(f, "blobs/sha256"), 3);
+        assert_int_equal(count(f, "tmp"), 0);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -289,6 +363,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_blobs, setup, teardown),
             cmocka_unit_test_setup_teardown(test_records, setup, teardown),
             cmocka_unit_test_setup_teardown(test_txn_and_tmp, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_import_rootfs_dir, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
