@@ -13,6 +13,7 @@ int cmd_image_ls(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_inspect(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_rm(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_gc(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_image_build(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_export(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_bundle(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_unbundle(struct zone_ctx *ctx, int argc, char **argv);

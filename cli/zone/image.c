@@ -12,6 +12,7 @@ static const struct cli_cmd subcommands[] = {
     {"inspect", "show an image's record and config as JSON", cmd_image_inspect},
     {"rm", "remove images (their files go with gc)", cmd_image_rm},
     {"gc", "remove blobs and layers no image uses", cmd_image_gc},
+    {"build", "build a minimal app runtime from host programs", cmd_image_build},
     {"export", "write an image as an OCI layout or a docker-archive", cmd_image_export},
     {"bundle", "make an OCI bundle (rootfs and config.json) from an image", cmd_image_bundle},
     {"unbundle", "unmount and remove a bundle made by bundle", cmd_image_unbundle},
