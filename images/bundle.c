@@ -15,10 +15,11 @@
 
 #include "err.h"
 #include "spec.h"
+#include "types.h"
 #include "util.h"
 
 #define STATE_DIR    ".zone-image"
-#define RECORD       ".zone-image/bundle.json"
+#define RECORD       ZONE_BUNDLE_RECORD
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define DB_MAX       (4u << 20)
 
@@ -342,9 +343,11 @@ static int make_config(const struct zone_image *img, const struct zone_bundle_op
 
         if (add_annotation(spec, "org.zone.image", img->name) < 0)
                 return zone_err_set(err, -ENOMEM, "out of memory");
+        /* The image's wish for a zone type is a source of its own, below the program's name
+         * (runtime/types.h), not the annotation org.zone.type that would beat it. */
         for (size_t i = 0; ic->label_keys && ic->label_keys[i]; i++)
-                if (strcmp(ic->label_keys[i], "org.zone.type") == 0 &&
-                    add_annotation(spec, "org.zone.type", ic->label_values[i]) < 0)
+                if (strcmp(ic->label_keys[i], ZONE_TYPE_ANNOTATION) == 0 &&
+                    add_annotation(spec, ZONE_IMAGE_TYPE_ANNOTATION, ic->label_values[i]) < 0)
                         return zone_err_set(err, -ENOMEM, "out of memory");
         return zone_spec_write(spec, ret, ret_len, err);
 }
@@ -401,7 +404,7 @@ int zone_image_bundle(struct zone_image_store *s, const char *ref, const char *d
                         rmdir(dir);
                 return r;
         }
-        _cleanup_free_ char *rootfs = NULL, *state = NULL, *config = NULL;
+        _cleanup_free_ char *rootfs = NULL, *state = NULL, *config = NULL, *abs = NULL;
         size_t config_len;
         enum zone_rootfs_mode mode = opts->mode;
         if (asprintf(&rootfs, "%s/rootfs", dir) < 0 || asprintf(&state, "%s/" STATE_DIR, dir) < 0) {
@@ -423,6 +426,13 @@ int zone_image_bundle(struct zone_image_store *s, const char *ref, const char *d
                 zone_err_wrap(err, "bundle %s", img->name);
                 goto fail;
         }
+        /* An overlay's lower directories are the store's layers: gc keeps them while this
+         * bundle lasts, even after the image's record goes. */
+        abs = realpath(dir, NULL);
+        if (mode == ZONE_ROOTFS_OVERLAY &&
+            (r = abs ? zone_image_pin(s, img->manifest_digest, abs, err)
+                     : zone_err_sys(err, -errno, "bundle %s: resolve %s", img->name, dir)) < 0)
+                goto fail;
         r = write_record(dfd, img, mode, made_dir);
         if (r < 0) {
                 zone_err_sys(err, r, "bundle %s: write %s/%s", img->name, dir, RECORD);

@@ -25,7 +25,7 @@
 
 struct zone_image_store {
         char *root, *dir;
-        int dirfd, blobsfd, layersfd, recordsfd, tmpfd, lockfd;
+        int dirfd, blobsfd, layersfd, recordsfd, pinsfd, tmpfd, lockfd;
         bool writable;
         bool txn;
         char **txn_blobs, **txn_layers;
@@ -144,7 +144,7 @@ int zone_image_store_open(const char *data_root, bool writable, struct zone_imag
         struct zone_image_store *s = calloc(1, sizeof(*s));
         if (!s)
                 return zone_err_sys(err, -ENOMEM, "image store");
-        s->dirfd = s->blobsfd = s->layersfd = s->recordsfd = s->tmpfd = s->lockfd = -1;
+        s->dirfd = s->blobsfd = s->layersfd = s->recordsfd = s->pinsfd = s->tmpfd = s->lockfd = -1;
         s->writable = writable;
         int r;
         if (!(s->root = strdup(data_root)) || asprintf(&s->dir, "%s/images", data_root) < 0) {
@@ -181,7 +181,7 @@ int zone_image_store_open(const char *data_root, bool writable, struct zone_imag
                 int parent;
         } dirs[] = {
             {"blobs", &blobs_parent, 0},   {"sha256", &s->blobsfd, 1}, {"layers", &s->layersfd, 0},
-            {"records", &s->recordsfd, 0}, {"tmp", &s->tmpfd, 0},
+            {"records", &s->recordsfd, 0}, {"pins", &s->pinsfd, 0},    {"tmp", &s->tmpfd, 0},
         };
         for (size_t i = 0; i < ARRAY_SIZE(dirs); i++) {
                 r = open_subdir(dirs[i].parent ? blobs_parent : s->dirfd, dirs[i].name, true,
@@ -217,6 +217,7 @@ void zone_image_store_close(struct zone_image_store *s)
         closep(&s->blobsfd);
         closep(&s->layersfd);
         closep(&s->recordsfd);
+        closep(&s->pinsfd);
         closep(&s->tmpfd);
         closep(&s->dirfd);
         closep(&s->lockfd); /* releases the flock */
@@ -761,32 +762,40 @@ static int cmp_strp(const void *a, const void *b)
 }
 
 /* The record files (sorted), crashed writers' temporary files left out. */
-static int record_files(struct zone_image_store *s, char ***ret, struct zone_err **err)
+/* The names in dirfd that end in suffix ("" for any), sorted; dot files left out. */
+static int dir_names(int dirfd, const char *suffix, char ***ret)
 {
-        int fd = dup(s->recordsfd);
+        int fd = dup(dirfd);
         DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
         if (!d) {
                 int r = -errno;
                 if (fd >= 0)
                         close(fd);
-                return zone_err_sys(err, r, "list %s/records", s->dir);
+                return r;
         }
         rewinddir(d);
         _cleanup_strv_ char **v = calloc(1, sizeof(char *));
         struct dirent *de;
+        size_t ls = strlen(suffix);
         int r = v ? 0 : -ENOMEM;
         while (r == 0 && (de = readdir(d))) {
                 size_t n = strlen(de->d_name);
-                if (de->d_name[0] == '.' || n <= 5 || strcmp(de->d_name + n - 5, ".json") != 0)
+                if (de->d_name[0] == '.' || n <= ls || strcmp(de->d_name + n - ls, suffix) != 0)
                         continue;
                 r = strv_append(&v, de->d_name);
         }
         closedir(d);
         if (r < 0)
-                return zone_err_sys(err, r, "list %s/records", s->dir);
+                return r;
         qsort(v, strv_length(v), sizeof(char *), cmp_strp);
         *ret = steal_pointer(&v);
         return 0;
+}
+
+static int record_files(struct zone_image_store *s, char ***ret, struct zone_err **err)
+{
+        int r = dir_names(s->recordsfd, ".json", ret);
+        return r < 0 ? zone_err_sys(err, r, "list %s/records", s->dir) : 0;
 }
 
 static int cmp_image(const void *a, const void *b)
@@ -1023,6 +1032,43 @@ static int sweep(int dirfd, char **keep, size_t n_keep, uint64_t *bytes, size_t 
         return 0;
 }
 
+int zone_image_pin(struct zone_image_store *s, const char *manifest_digest, const char *bundle_dir,
+                   struct zone_err **err)
+{
+        if (!zone_digest_valid(manifest_digest) || bundle_dir[0] != '/')
+                return zone_err_set(err, -EINVAL, "pin %s for %s: invalid", manifest_digest,
+                                    bundle_dir);
+        char name[ZONE_DIGEST_SIZE];
+        zone_digest_buf(bundle_dir, strlen(bundle_dir), name);
+        _cleanup_free_ char *text = NULL;
+        int n = asprintf(&text, "%s %s\n", manifest_digest, bundle_dir);
+        if (n < 0)
+                return zone_err_sys(err, -ENOMEM, "pin %s", bundle_dir);
+        int r = write_file_atomic_at(s->pinsfd, name + 7, text, (size_t)n, 0600);
+        return r < 0 ? zone_err_sys(err, r, "pin the image of bundle %s", bundle_dir) : 0;
+}
+
+/* The manifest a pin keeps, when its bundle still names it; else the pin is dropped. */
+static int pin_manifest(struct zone_image_store *s, const char *file, char ret[ZONE_DIGEST_SIZE])
+{
+        _cleanup_free_ char *text = NULL, *record = NULL, *path = NULL;
+        if (read_file_at(s->pinsfd, file, 8192, &text, NULL) < 0)
+                return -ENOENT;
+        char *sp = strchr(text, ' '), *nl = strrchr(text, '\n');
+        if (!sp || !nl)
+                return -EINVAL;
+        *sp = *nl = 0;
+        if (!zone_digest_valid(text) || asprintf(&path, "%s/" ZONE_BUNDLE_RECORD, sp + 1) < 0)
+                return -EINVAL;
+        /* The record is the bundle's, written by bundle.c: it holds "manifest":"sha256:..." */
+        char want[ZONE_DIGEST_SIZE + 16];
+        snprintf(want, sizeof(want), "\"%s\"", text);
+        if (read_file_at(AT_FDCWD, path, 65536, &record, NULL) < 0 || !strstr(record, want))
+                return -ESTALE;
+        memcpy(ret, text, ZONE_DIGEST_SIZE);
+        return 0;
+}
+
 int zone_image_gc(struct zone_image_store *s, uint64_t *ret_bytes, size_t *ret_count,
                   struct zone_err **err)
 {
@@ -1053,6 +1099,36 @@ int zone_image_gc(struct zone_image_store *s, uint64_t *ret_bytes, size_t *ret_c
         free(imgs);
         if (r < 0)
                 return zone_err_sys(err, r, "gc");
+        /* What live bundles use; a stale pin goes. */
+        _cleanup_strv_ char **pins = NULL;
+        if ((r = dir_names(s->pinsfd, "", &pins)) < 0)
+                return zone_err_sys(err, r, "gc: read pins/");
+        for (size_t i = 0; pins && pins[i]; i++) {
+                struct zone_image img = {0};
+                if (pin_manifest(s, pins[i], img.manifest_digest) < 0) {
+                        if (unlinkat(s->pinsfd, pins[i], 0) < 0 && errno != ENOENT)
+                                return zone_err_sys(err, -errno, "gc: remove pin %s", pins[i]);
+                        continue;
+                }
+                _cleanup_err_ struct zone_err *ignored = NULL;
+                r = load_manifest(s, &img, "pinned image", &ignored);
+                r = r < 0 ? 0 : strv_append(&blobs, img.manifest_digest + 7);
+                if (r == 0 && img.layers)
+                        r = strv_append(&blobs, img.config_digest + 7);
+                for (size_t j = 0; r == 0 && j < img.n_layers; j++) {
+                        r = strv_append(&blobs, img.layers[j].digest + 7);
+                        if (r == 0)
+                                r = strv_append(&layers, img.layers[j].diff_id + 7);
+                }
+                free(img.name);
+                for (size_t j = 0; j < img.n_layers; j++)
+                        free(img.layers[j].media_type);
+                free(img.layers);
+                config_free(&img.config);
+                free(img.created);
+                if (r < 0)
+                        return zone_err_sys(err, r, "gc");
+        }
         size_t nb = strv_length(blobs), nl = strv_length(layers);
         qsort(blobs, nb, sizeof(char *), cmp_strp);
         qsort(layers, nl, sizeof(char *), cmp_strp);

@@ -138,7 +138,16 @@ int zone_image_list(struct zone_image_store *s, struct zone_image ***ret, size_t
                     struct zone_err **err);
 /* Removes the record (blobs and layers stay until gc). -ENOENT: no such image. */
 int zone_image_remove(struct zone_image_store *s, const char *ref, struct zone_err **err);
-/* Removes blobs and unpacked layers no record reaches; what it freed. */
+/* A bundle whose root is an overlay of an image's layers (bundle.h) pins that image's
+ * manifest, so gc keeps its blobs and layers after `zone image rm`. A pin names the bundle's
+ * directory (absolute); it holds while that directory has the bundle's record
+ * (ZONE_BUNDLE_RECORD) naming the same manifest, and gc drops it once not (unbundled, or the
+ * directory removed): nothing needs to take a pin back. Taken under a shared lock too. */
+#define ZONE_BUNDLE_RECORD ".zone-image/bundle.json"
+int zone_image_pin(struct zone_image_store *s, const char *manifest_digest, const char *bundle_dir,
+                   struct zone_err **err);
+
+/* Removes blobs and unpacked layers no record or live pin reaches; what it freed. */
 int zone_image_gc(struct zone_image_store *s, uint64_t *ret_bytes, size_t *ret_count,
                   struct zone_err **err);
 

@@ -154,6 +154,27 @@ two_layer_script='cat /w/kept; [ -e /w/gone ] || echo no-gone; echo "o: $(ls /o)
 	! grep -q "$TMP/b1" /proc/self/mountinfo
 }
 
+@test "gc keeps the layers of a bundle's overlay after rm, and takes them once it is unbundled" {
+	busybox_image
+	bundle localhost/zt-busybox "$TMP/b1" -- sh -c 'cat /bin/busybox >/dev/null && echo ok'
+	run zone_ image rm localhost/zt-busybox
+	assert_success
+	run zone_ image gc
+	assert_success
+	# The overlay's lower directory is still there: the zone runs.
+	[ "$(find "$DATA/images/layers" -mindepth 1 -maxdepth 1 | wc -l)" -eq 1 ]
+	zrun run --bundle "$TMP/b1" "$ID"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	assert_output ok
+	run zone_ image unbundle "$TMP/b1"
+	assert_success
+	# The pin went with the bundle: gc takes the layer and every blob.
+	run zone_ image gc
+	assert_success
+	[ "$(find "$DATA/images/layers" "$DATA/images/blobs/sha256" "$DATA/images/pins" \
+		-mindepth 1 -maxdepth 1 | wc -l)" -eq 0 ]
+}
+
 @test "two bundles of one image share the layer's files" {
 	busybox_image
 	bundle localhost/zt-busybox "$TMP/b1" -- true
@@ -179,7 +200,7 @@ two_layer_script='cat /w/kept; [ -e /w/gone ] || echo no-gone; echo "o: $(ls /o)
 @test "whiteouts and opaque directories of a two-layer image, in the overlay" {
 	two_layer_image
 	bundle localhost/zt-two "$TMP/ov" -- sh -c "$two_layer_script"
-	run jq -r '.annotations["org.zone.type"]' "$TMP/ov/config.json"
+	run jq -r '.annotations["org.zone.image.type"]' "$TMP/ov/config.json"
 	assert_output light
 	check_two_layers "$TMP/ov"
 	run zone_ image unbundle "$TMP/ov"

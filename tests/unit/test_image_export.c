@@ -313,7 +313,7 @@ static void test_bundle_copy(void **ts)
            ".process.user.uid == 1000 and .process.user.gid == 50 and "
            ".process.user.additionalGids == [60] and (.process.terminal // false) == false and "
            ".annotations[\"org.zone.image\"] == \"localhost/t:1\" and "
-           ".annotations[\"org.zone.type\"] == \"vm\" and .root.readonly != true' %s >/dev/null",
+           ".annotations[\"org.zone.image.type\"] == \"vm\" and .root.readonly != true' %s >/dev/null",
            path);
         /* a second bundle in the same place is refused, and leaves the first alone */
         assert_int_equal(zone_image_bundle(f->s, "t:1", dir, &o, &err), -EEXIST);
