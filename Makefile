@@ -43,7 +43,7 @@ help:
 	@echo "make demo     install deps, build, run a real zone on a busybox image"
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain, with seccomp, emulated vs bare QEMU"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
-	@echo "make install  install zone-oci (and its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
+	@echo "make install  install zone and zone-oci (with its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -167,16 +167,22 @@ bench: all vm
 # runtime handler (and a Kubernetes RuntimeClass) can pick one with nothing but a binary path.
 install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
+	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
 	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-vm
 	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-emulated
+	if [ -f $(VM_DIR)/vmlinuz ]; then \
+		install -D -m 0644 $(VM_DIR)/vmlinuz $(DESTDIR)$(PREFIX)/lib/zone/vm/vmlinuz; \
+		install -D -m 0644 $(VM_DIR)/initramfs.cpio.gz $(DESTDIR)$(PREFIX)/lib/zone/vm/initramfs.cpio.gz; \
+	fi
 
 format:
-	clang-format -i $(LIB_SRC) $(OCI_SRC) $(UNIT_SRC) $(wildcard runtime/*.h runtime/light/*.h hooks/*.h cli/zone-oci/*.h)
+	clang-format -i $(LIB_SRC) $(OCI_SRC) $(IMG_SRC) $(ZONE_SRC) $(UNIT_SRC) \
+		$(wildcard runtime/*.h runtime/*/*.h hooks/*.h cli/*/*.h images/*.h images/build/*.h)
 
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+-include $(shell find $(BUILD) -name '*.d' -type f 2>/dev/null)
 
 # Test and bench helpers (not part of libzone).
 $(BUILD)/tests/recvtty: tests/integration/helpers/recvtty.c
