@@ -11,6 +11,7 @@
 
 #include "../err.h"
 #include "../spec.h"
+#include "../types.h"
 #include "../util.h"
 #include "proto.h"
 
@@ -99,7 +100,7 @@ int vm_guest_config(const struct zone_spec *spec, char *const *sources, const ch
         _cleanup_free_ struct zone_spec_namespace *ns =
             calloc(spec->linux.n_namespaces + 1, sizeof(*ns));
         /* Inside the guest the zone is a light one. */
-        _cleanup_free_ struct zone_kv *ann = calloc(spec->n_annotations + 1, sizeof(*ann));
+        _cleanup_free_ struct zone_kv *ann = calloc(spec->n_annotations + 2, sizeof(*ann));
         if (!ns || !ann)
                 return zone_err_sys(err, -ENOMEM, "the guest's config");
         g.linux.n_namespaces = 0;
@@ -109,13 +110,16 @@ int vm_guest_config(const struct zone_spec *spec, char *const *sources, const ch
         g.linux.namespaces = ns;
         g.n_annotations = 0;
         for (size_t i = 0; i < spec->n_annotations; i++) {
-                if (strcmp(spec->annotations[i].key, VM_NET_ANNOTATION) == 0)
-                        continue; /* only the runtime says what the guest's network is */
-                ann[g.n_annotations] = spec->annotations[i];
-                if (strcmp(ann[g.n_annotations].key, "org.zone.type") == 0)
-                        ann[g.n_annotations].value = (char *)"light";
-                g.n_annotations++;
+                const char *key = spec->annotations[i].key;
+                /* Only the runtime says what the guest's network is; and every source of the
+                 * type is replaced by the one below. */
+                if (strcmp(key, VM_NET_ANNOTATION) == 0 || strcmp(key, ZONE_TYPE_ANNOTATION) == 0 ||
+                    strcmp(key, ZONE_IMAGE_TYPE_ANNOTATION) == 0)
+                        continue;
+                ann[g.n_annotations++] = spec->annotations[i];
         }
+        ann[g.n_annotations++] =
+            (struct zone_kv){(char *)ZONE_TYPE_ANNOTATION, (char *)ZONE_TYPE_DEFAULT};
         /* The network's sysctls are the guest's (its network is the zone's alone): the agent
          * sets them with the interfaces, after them, so an interface's own can be set too. */
         _cleanup_free_ struct zone_kv *sysctl = calloc(spec->linux.n_sysctl + 1, sizeof(*sysctl));

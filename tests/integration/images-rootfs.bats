@@ -175,6 +175,29 @@ two_layer_script='cat /w/kept; [ -e /w/gone ] || echo no-gone; echo "o: $(ls /o)
 		-mindepth 1 -maxdepth 1 | wc -l)" -eq 0 ]
 }
 
+@test "an image labelled org.zone.type=emulated runs in a VM from its overlay bundle" {
+	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
+	local dir
+	dir=$(dirname "$(realpath "$ZONE_OCI")")
+	[ -f "$dir/vm/vmlinuz" ] || [ -f "$dir/../vm/vmlinuz" ] ||
+		skip "no guest kernel beside $ZONE_OCI: make vm builds it"
+	tar -C "$ROOTFS" -cf "$TMP/base.tar" .
+	make_image "$TMP/layout" localhost/zt-vm:latest "$TMP/base.tar" \
+		-- '{"Labels": {"org.zone.type": "emulated"}}'
+	run zimport "$TMP/layout" localhost/zt-vm
+	assert_success
+	bundle localhost/zt-vm "$TMP/v1" -- sh -c 'uname -r; echo from-guest >/written'
+	run jq -r '.annotations["org.zone.image.type"]' "$TMP/v1/config.json"
+	assert_output emulated
+	zrun run --bundle "$TMP/v1" "$ID"
+	[ "$status" -eq 0 ] || fail "run: $stderr"
+	# The guest's kernel, not the host's: the label chose the type.
+	[ "$output" != "$(uname -r)" ]
+	[ "$(cat "$TMP/v1/.zone-image/upper/written")" = from-guest ]
+	run zone_ image unbundle "$TMP/v1"
+	assert_success
+}
+
 @test "two bundles of one image share the layer's files" {
 	busybox_image
 	bundle localhost/zt-busybox "$TMP/b1" -- true

@@ -269,6 +269,28 @@ static void test_guest_config_sources(void **state)
         zone_spec_free(spec);
 }
 
+/* Inside the guest the zone is light, whatever chose its type on the host. */
+static void test_guest_config_type(void **state)
+{
+        static const char json[] =
+            "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"rootfs\"},"
+            " \"process\": {\"args\": [\"sh\"], \"cwd\": \"/\"},"
+            " \"annotations\": {\"org.zone.image.type\": \"emulated\", \"keep\": \"me\"}}";
+        struct zone_spec *spec = NULL, *g = NULL;
+        struct zone_err *err = NULL;
+        assert_int_equal(zone_spec_parse(json, sizeof(json) - 1, "config.json", &spec, &err), 0);
+        char *out = NULL;
+        size_t len = 0;
+        assert_int_equal(vm_guest_config(spec, NULL, NULL, &out, &len, &err), 0);
+        assert_int_equal(zone_spec_parse(out, len, "guest", &g, &err), 0);
+        assert_string_equal(zone_spec_annotation(g, "org.zone.type"), "light");
+        assert_null(zone_spec_annotation(g, "org.zone.image.type"));
+        assert_string_equal(zone_spec_annotation(g, "keep"), "me");
+        free(out);
+        zone_spec_free(g);
+        zone_spec_free(spec);
+}
+
 static void test_confine_plan_incomplete(void **state)
 {
         char *v[] = {"qemu-system-x86_64", "-kernel", "/k", "-initrd", "/i", NULL};
@@ -307,10 +329,15 @@ static void test_nics(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
-            cmocka_unit_test(test_tcg),          cmocka_unit_test(test_kvm_readonly_console),
-            cmocka_unit_test(test_incomplete),   cmocka_unit_test(test_mem_and_vcpus),
-            cmocka_unit_test(test_confine_plan), cmocka_unit_test(test_confine_plan_incomplete),
-            cmocka_unit_test(test_share),        cmocka_unit_test(test_guest_config_sources),
+            cmocka_unit_test(test_tcg),
+            cmocka_unit_test(test_kvm_readonly_console),
+            cmocka_unit_test(test_incomplete),
+            cmocka_unit_test(test_mem_and_vcpus),
+            cmocka_unit_test(test_confine_plan),
+            cmocka_unit_test(test_confine_plan_incomplete),
+            cmocka_unit_test(test_share),
+            cmocka_unit_test(test_guest_config_type),
+            cmocka_unit_test(test_guest_config_sources),
             cmocka_unit_test(test_nics),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
