@@ -4,7 +4,8 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter
-BASE    := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iruntime -I. -MMD -MP -fno-strict-aliasing
+BASE    := -std=gnu11 -D_GNU_SOURCE $(WARN) -Iruntime -I. -I/usr/include/libnl3 -MMD -MP \
+           -fno-strict-aliasing
 # The runtime is linked statically: a container start pays for the dynamic loader and every
 # shared library twice (runtime and container init), so none are loaded at all.
 STATIC_LIBS := -l:libyajl_s.a -lcap -lseccomp -lnettle -l:libcgroup.a
@@ -20,6 +21,10 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 IMG_SRC  := $(sort $(wildcard images/*.c images/build/*.c))
 ZONE_SRC := $(sort $(wildcard cli/zone/*.c cli/common/*.c))
 IMG_LIBS := -larchive -lelf
+# Zone networking (netns/): libnl and libnftables, for the zone CLI and the network hook.
+NET_SRC  := $(sort $(wildcard netns/*.c))
+NET_LIBS := -lnl-route-3 -lnl-3 -lnftables
+HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S
@@ -32,10 +37,14 @@ IMG_OBJ  := $(IMG_SRC:%.c=$(BUILD)/obj/%.o)
 ZONE_OBJ := $(ZONE_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_IMG := $(IMG_SRC:%.c=$(BUILD)/asan/%.o)
 ASAN_ZONE := $(ZONE_SRC:%.c=$(BUILD)/asan/%.o)
+NET_OBJ  := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
+ASAN_NET := $(NET_SRC:%.c=$(BUILD)/asan/%.o)
+HOOK_OBJ := $(HOOK_SRC:%.c=$(BUILD)/obj/%.o)
+ASAN_HOOK := $(HOOK_SRC:%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all asan unit deps check check-unit check-integration demo bench install clean format help
 .PHONY: fuzz fuzz-build check-fuzz check-guest
-all: $(BUILD)/zone-oci $(BUILD)/zone
+all: $(BUILD)/zone-oci $(BUILD)/zone $(if $(HOOK_SRC),$(BUILD)/zone-net-hook)
 
 help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
@@ -88,19 +97,42 @@ $(BUILD)/libzone-images-asan.a: $(ASAN_IMG)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/zone: $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone.a
-	$(CC) $(CFLAGS) -o $@ $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone.a $(IMG_LIBS) $(DYN_LIBS)
+$(BUILD)/libzone-net.a: $(NET_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
 
-$(BUILD)/asan/zone: $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a
-	$(CC) $(SAN) -o $@ $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a $(IMG_LIBS) $(DYN_LIBS)
+$(BUILD)/libzone-net-asan.a: $(ASAN_NET)
+	@rm -f $@
+	ar rcs $@ $^
 
-asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone
+ZONE_LIBS := $(IMG_LIBS) $(NET_LIBS) $(DYN_LIBS)
+
+$(BUILD)/zone: $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone-net.a $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone-net.a \
+		$(BUILD)/libzone.a $(ZONE_LIBS)
+
+$(BUILD)/asan/zone: $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-net-asan.a \
+		$(BUILD)/libzone-asan.a
+	$(CC) $(SAN) -o $@ $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-net-asan.a \
+		$(BUILD)/libzone-asan.a $(ZONE_LIBS)
+
+# The network hook (hooks/net/): any OCI runtime can run it as a createRuntime/poststop hook.
+$(BUILD)/zone-net-hook: $(HOOK_OBJ) $(BUILD)/libzone-net.a $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $(HOOK_OBJ) $(BUILD)/libzone-net.a $(BUILD)/libzone.a $(NET_LIBS) \
+		$(DYN_LIBS)
+
+$(BUILD)/asan/zone-net-hook: $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a
+	$(CC) $(SAN) -o $@ $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a \
+		$(NET_LIBS) $(DYN_LIBS)
+
+asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone $(if $(HOOK_SRC),$(BUILD)/asan/zone-net-hook)
 
 # Unit tests are built with ASan+UBSan: they exercise parsers and error paths hardest.
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-net-asan.a \
+		$(BUILD)/libzone-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $< $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-asan.a \
-		$(IMG_LIBS) $(DYN_LIBS) -lcmocka
+	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $< $(BUILD)/libzone-images-asan.a \
+		$(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a $(ZONE_LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 
@@ -168,6 +200,8 @@ bench: all vm
 install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
 	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
+	if [ -f $(BUILD)/zone-net-hook ]; then \
+		install -D -m 0755 $(BUILD)/zone-net-hook $(DESTDIR)$(PREFIX)/bin/zone-net-hook; fi
 	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-vm
 	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-emulated
 	if [ -f $(VM_DIR)/vmlinuz ]; then \
@@ -176,8 +210,9 @@ install: all
 	fi
 
 format:
-	clang-format -i $(LIB_SRC) $(OCI_SRC) $(IMG_SRC) $(ZONE_SRC) $(UNIT_SRC) \
-		$(wildcard runtime/*.h runtime/*/*.h hooks/*.h cli/*/*.h images/*.h images/build/*.h)
+	clang-format -i $(LIB_SRC) $(OCI_SRC) $(IMG_SRC) $(ZONE_SRC) $(NET_SRC) $(HOOK_SRC) \
+		$(UNIT_SRC) $(wildcard runtime/*.h runtime/*/*.h hooks/*.h hooks/*/*.h cli/*/*.h \
+		images/*.h images/build/*.h netns/*.h)
 
 clean:
 	rm -rf $(BUILD)

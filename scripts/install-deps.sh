@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config
 	libseccomp-dev libcap-dev libnl-3-dev libnl-route-3-dev libcgroup-dev libyajl-dev nettle-dev
-	libcmocka-dev libarchive-dev libelf-dev
+	libcmocka-dev libarchive-dev libelf-dev libnftables-dev
 	clang libclang-rt-14-dev
 	bats bats-support bats-assert
 	busybox-static jq python3 time

@@ -85,6 +85,8 @@ if [ "$run_integration" = 1 ]; then
 	export RECVTTY=${RECVTTY:-$(realpath "$build/tests/recvtty" 2>/dev/null)}
 	# The zone CLI (image store and more), for the tests of images/ and cli/zone/.
 	export ZONE=${ZONE:-$(realpath "$build/asan/zone" 2>/dev/null)}
+	# The network hook (hooks/net/), for the networking tests.
+	export ZONE_NET_HOOK=${ZONE_NET_HOOK:-$(realpath "$build/asan/zone-net-hook" 2>/dev/null)}
 	# Abort on the first UBSan finding too, so it fails the test that triggered it.
 	export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 	# Bound every test, so one hung zone cannot stall the whole suite.

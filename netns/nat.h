@@ -1,0 +1,33 @@
+/* Egress NAT and published ports, with nftables (libnftables), in one table the project owns
+ * ("inet zone") in the current network namespace (the host side of the zones' bridge). The
+ * table is made with the first rule and removed with the last; no other table is touched.
+ * Every rule of a zone carries the comment "zone:ID", which is how it is found again. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct zone_err;
+
+struct zone_port {
+        char host_ip[46]; /* "" for every address (and the host's loopback) */
+        uint16_t host_port;
+        uint16_t zone_port;
+        int proto; /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+/* "[HOSTIP:]HOSTPORT:ZONEPORT[/tcp|udp]" ("[::1]:8080:80" for IPv6); one clear error naming
+ * the spec when malformed. */
+int zone_port_parse(const char *spec, struct zone_port *ret, struct zone_err **err);
+
+/* Egress NAT (masquerade) for a zone's address leaving through anything but the bridge, and
+ * DNAT of its published ports, both tagged with the zone's id. A host port already published
+ * (by any zone) is -EADDRINUSE naming it, and nothing is added. */
+int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
+                 const struct zone_port *ports, size_t n_ports, struct zone_err **err);
+
+/* Removes every rule of the zone (none: 0), and the table when no rule is left. */
+int zone_nat_remove(const char *zone_id, struct zone_err **err);
+
+/* The ids that have rules now (for gc: the caller removes those of zones that are gone). */
+int zone_nat_zones(char ***ret_ids, struct zone_err **err);
