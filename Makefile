@@ -25,6 +25,10 @@ IMG_LIBS := -larchive -lelf
 NET_SRC  := $(sort $(wildcard netns/*.c))
 NET_LIBS := -lnl-route-3 -lnl-3 -lnftables
 HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
+# Zones as the zone CLI manages them (runtime/zones/): definitions, lifecycle, the monitor's
+# loop. Not in libzone.a (it uses images/); the monitor links only the parts that need libzone.
+ADMIN_SRC := $(sort $(wildcard runtime/zones/*.c))
+MON_SRC  := $(sort $(wildcard cli/zone-monitor/*.c))
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S
@@ -40,11 +44,14 @@ ASAN_ZONE := $(ZONE_SRC:%.c=$(BUILD)/asan/%.o)
 NET_OBJ  := $(NET_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_NET := $(NET_SRC:%.c=$(BUILD)/asan/%.o)
 HOOK_OBJ := $(HOOK_SRC:%.c=$(BUILD)/obj/%.o)
+ADMIN_OBJ := $(ADMIN_SRC:%.c=$(BUILD)/obj/%.o)
+ASAN_ADMIN := $(ADMIN_SRC:%.c=$(BUILD)/asan/%.o)
+MON_OBJ  := $(MON_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_HOOK := $(HOOK_SRC:%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all asan unit deps check check-unit check-integration demo bench install clean format help
 .PHONY: fuzz fuzz-build check-fuzz check-guest
-all: $(BUILD)/zone-oci $(BUILD)/zone $(if $(HOOK_SRC),$(BUILD)/zone-net-hook)
+all: $(BUILD)/zone-oci $(BUILD)/zone $(BUILD)/zone-monitor $(if $(HOOK_SRC),$(BUILD)/zone-net-hook)
 
 help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
@@ -105,16 +112,31 @@ $(BUILD)/libzone-net-asan.a: $(ASAN_NET)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libzone-admin.a: $(ADMIN_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/libzone-admin-asan.a: $(ASAN_ADMIN)
+	@rm -f $@
+	ar rcs $@ $^
+
 ZONE_LIBS := $(IMG_LIBS) $(NET_LIBS) $(DYN_LIBS)
 
-$(BUILD)/zone: $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone-net.a $(BUILD)/libzone.a
-	$(CC) $(CFLAGS) -o $@ $(ZONE_OBJ) $(BUILD)/libzone-images.a $(BUILD)/libzone-net.a \
-		$(BUILD)/libzone.a $(ZONE_LIBS)
+$(BUILD)/zone: $(ZONE_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone-images.a \
+		$(BUILD)/libzone-net.a $(BUILD)/libzone.a
+	$(CC) $(CFLAGS) -o $@ $(ZONE_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone-images.a \
+		$(BUILD)/libzone-net.a $(BUILD)/libzone.a $(ZONE_LIBS)
 
-$(BUILD)/asan/zone: $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-net-asan.a \
-		$(BUILD)/libzone-asan.a
-	$(CC) $(SAN) -o $@ $(ASAN_ZONE) $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-net-asan.a \
-		$(BUILD)/libzone-asan.a $(ZONE_LIBS)
+$(BUILD)/asan/zone: $(ASAN_ZONE) $(BUILD)/libzone-admin-asan.a $(BUILD)/libzone-images-asan.a \
+		$(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a
+	$(CC) $(SAN) -o $@ $(ASAN_ZONE) $(BUILD)/libzone-admin-asan.a $(BUILD)/libzone-images-asan.a \
+		$(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a $(ZONE_LIBS)
+
+# The monitor of booted zones (cli/zone-monitor/): static and small, one per running zone;
+# from libzone-admin.a it takes only the monitor's loop and what that needs (no images).
+$(BUILD)/zone-monitor: $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a
+	$(CC) -static $(CFLAGS) -o $@ $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a \
+		$(STATIC_LIBS)
 
 # The network hook (hooks/net/): any OCI runtime can run it as a createRuntime/poststop hook.
 $(BUILD)/zone-net-hook: $(HOOK_OBJ) $(BUILD)/libzone-net.a $(BUILD)/libzone.a
@@ -125,13 +147,13 @@ $(BUILD)/asan/zone-net-hook: $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/l
 	$(CC) $(SAN) -o $@ $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a \
 		$(NET_LIBS) $(DYN_LIBS)
 
-asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone $(if $(HOOK_SRC),$(BUILD)/asan/zone-net-hook)
+asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone $(BUILD)/zone-monitor $(if $(HOOK_SRC),$(BUILD)/asan/zone-net-hook)
 
 # Unit tests are built with ASan+UBSan: they exercise parsers and error paths hardest.
-$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-images-asan.a $(BUILD)/libzone-net-asan.a \
-		$(BUILD)/libzone-asan.a
+$(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-admin-asan.a $(BUILD)/libzone-images-asan.a \
+		$(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $< $(BUILD)/libzone-images-asan.a \
+	$(CC) $(BASE) -O1 -g $(SAN) -o $@ $< $(BUILD)/libzone-admin-asan.a $(BUILD)/libzone-images-asan.a \
 		$(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a $(ZONE_LIBS) -lcmocka
 
 unit: $(UNIT_BIN)
@@ -200,6 +222,7 @@ bench: all vm
 install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
 	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
+	install -D -m 0755 $(BUILD)/zone-monitor $(DESTDIR)$(PREFIX)/bin/zone-monitor
 	if [ -f $(BUILD)/zone-net-hook ]; then \
 		install -D -m 0755 $(BUILD)/zone-net-hook $(DESTDIR)$(PREFIX)/bin/zone-net-hook; fi
 	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-vm
@@ -211,6 +234,7 @@ install: all
 
 format:
 	clang-format -i $(LIB_SRC) $(OCI_SRC) $(IMG_SRC) $(ZONE_SRC) $(NET_SRC) $(HOOK_SRC) \
+		$(ADMIN_SRC) $(MON_SRC) runtime/zones/*.h \
 		$(UNIT_SRC) $(wildcard runtime/*.h runtime/*/*.h hooks/*.h hooks/*/*.h cli/*/*.h \
 		images/*.h images/build/*.h netns/*.h)
 

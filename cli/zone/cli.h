@@ -20,3 +20,31 @@ int cmd_image_unbundle(struct zone_ctx *ctx, int argc, char **argv);
 
 /* The data root (--data-root, default /var/lib/zone) the image commands use. */
 extern const char *cli_data_root;
+
+/* The zone lifecycle commands (issue 8): one file each. */
+#include "zones/zones.h"
+int cmd_create(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_config(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_boot(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_halt(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_rm(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_run(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_ls(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_inspect(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_logs(struct zone_ctx *ctx, int argc, char **argv);
+
+/* The zones library's context for this invocation: state root, --data-root, the monitor
+ * program (beside this one, or $ZONE_MONITOR) and this program's path (create.c). */
+void cli_zones_ctx(const struct zone_ctx *ctx, struct zones_ctx *ret);
+
+/* A zone's options as create and run take them (create.c). */
+struct cli_zone_flags {
+        const char *type, *memory, *cpus, *pids_limit, *network, *user, *workdir, *hostname,
+            *restart, *cgroup_parent, *log_size, *log_files;
+        char **env, **env_file, **volume, **publish;
+        bool read_only;
+};
+/* Fills o with the flags (not terminated) and returns how many. */
+size_t cli_zone_flags(struct cli_zone_flags *f, struct opt *o);
+int cli_zone_flags_apply(const struct cli_zone_flags *f, struct zones_def *d, struct zone_err **err);
+void cli_zone_flags_done(struct cli_zone_flags *f);

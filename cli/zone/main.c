@@ -11,6 +11,15 @@ const char *cli_data_root = NULL;
 
 static const struct cli_cmd commands[] = {
     {"image", "import, build, export, list and remove images", cmd_image},
+    {"run", "create and boot a zone in one step (foreground, or -d)", cmd_run},
+    {"create", "define a zone from an image and install it", cmd_create},
+    {"config", "show or change a zone's definition", cmd_config},
+    {"boot", "start an installed zone under its monitor", cmd_boot},
+    {"halt", "stop a zone (SIGTERM, then SIGKILL)", cmd_halt},
+    {"rm", "remove zones", cmd_rm},
+    {"ls", "list zones", cmd_ls},
+    {"inspect", "show a zone as JSON", cmd_inspect},
+    {"logs", "show (or follow) a zone's output", cmd_logs},
 };
 
 static void usage(void)

@@ -1,0 +1,36 @@
+/* zone halt [--time S] NAME...: SIGTERM to each zone's init, SIGKILL to all its processes
+ * after S seconds (default 10); returns once the zone and its monitor are gone. */
+#include <stdio.h>
+
+#include "cli.h"
+
+#define USAGE "[--time S] NAME..."
+
+int cmd_halt(struct zone_ctx *ctx, int argc, char **argv)
+{
+        bool help = false;
+        int timeout = ZONES_HALT_TIME;
+        const struct opt opts[] = {
+            {"time", 't', OPT_INT, &timeout, "seconds between SIGTERM and SIGKILL (default 10)"},
+            {"help", 'h', OPT_BOOL, &help, "show this help"},
+            {0},
+        };
+        int first = cli_parse("halt", opts, argc, argv);
+        if (first < 0)
+                return 1;
+        if (help) {
+                cli_usage("halt", USAGE, opts);
+                return 0;
+        }
+        if (cli_positionals("halt", USAGE, argc - first, 1, -1) < 0)
+                return 1;
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        int rc = 0;
+        for (int i = first; i < argc; i++) {
+                struct zone_err *err = NULL;
+                if (zones_halt(&zc, argv[i], timeout, &err) < 0)
+                        rc = cli_fail(ctx, err);
+        }
+        return rc;
+}

@@ -1,0 +1,178 @@
+/* Zones as people manage them (`zone create/config/boot/halt/rm/run/ls/inspect/logs`): a
+ * persistent definition per zone, its bundle made from an image, and the monitor that runs it.
+ *
+ * A zone named NAME is the libzone zone with id NAME in the state root (zone_ctx.root); its
+ * definition and everything else that outlives a run lives in DATA_ROOT/zones/NAME/:
+ *
+ *   zone.conf      the definition: `key = value` lines, one per option (lists repeat the key),
+ *                  written atomically (temporary file + rename)
+ *   image.json     the config.json the image gave the bundle, kept to build each boot's config
+ *   bundle/        rootfs (the image's overlay) and config.json (image.json + the definition),
+ *                  made by images/bundle.h; its presence makes the zone *installed*
+ *   log, log.1 ..  the zone's stdout and stderr as its monitor saw them, rotated by size
+ *   run            the current or last run: started (epoch seconds), runs, restarts
+ *   exit           the last run's end: status, finished (epoch seconds), error (when it failed
+ *                  to start)
+ *   stop           present while a halt asked the zone to stop: its monitor does not restart it
+ *   monitor.lock   flock'ed by the zone's monitor for its whole life: a free lock means no monitor
+ *   monitor.pid    the monitor's pid (for people and tests; the lock is what the code trusts)
+ *   lock           flock'ed by commands that change the zone (create, boot, halt, rm, config set)
+ *
+ * States: configured (definition only) -> installed (bundle made) -> running (libzone says so)
+ * -> installed again once halted or exited. Functions return 0 or a negative errno and fill
+ * err; nothing here prints. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "zone.h"
+
+struct zone_spec;
+
+#define ZONES_DATA_ROOT     "/var/lib/zone"
+#define ZONES_CGROUP_PARENT "/zone"
+#define ZONES_LOG_SIZE      (1u << 20)
+#define ZONES_LOG_FILES     3
+#define ZONES_MONITOR_NAME  "zone-monitor"
+#define ZONES_HALT_TIME     10
+
+/* Where and how: the libzone context (state root), the data root, the programs to start. */
+struct zones_ctx {
+        const struct zone_ctx *zctx;
+        const char *data_root;    /* NULL: ZONES_DATA_ROOT */
+        const char *monitor_path; /* the zone-monitor program boot starts */
+        const char *zone_path;    /* the zone program (a --rm zone's monitor runs `zone rm`) */
+};
+
+enum zones_restart { ZONES_RESTART_NO, ZONES_RESTART_ON_FAILURE, ZONES_RESTART_ALWAYS };
+
+/* A zone's definition: what zone.conf holds. Strings are owned; NULL means unset. */
+struct zones_def {
+        char *name, *image, *type;
+        char **command; /* after the image's Entrypoint, in place of its Cmd */
+        char **env;     /* K=V */
+        char **volumes; /* SRC:DST[:ro], SRC absolute */
+        char **publish; /* -p specs (need --network bridge) */
+        bool has_memory, has_cpus, has_pids_limit;
+        int64_t memory;      /* bytes */
+        uint64_t cpus_milli; /* CPUs x 1000 */
+        int64_t pids_limit;
+        bool read_only, auto_remove;
+        char *user, *workdir, *hostname, *network, *cgroup_parent;
+        enum zones_restart restart;
+        int restart_max; /* on-failure:N; 0 = no limit */
+        uint64_t log_size;
+        int log_files;
+};
+
+void zones_def_init(struct zones_def *d);
+void zones_def_done(struct zones_def *d);
+
+/* Sets one option by its zone.conf key ("memory", "env", ...) from text as the flags give it,
+ * with the same checks as the flags: a list key appends. Errors name the key and the value
+ * ("memory: invalid size \"12XB\": ..."). */
+int zones_def_set(struct zones_def *d, const char *key, const char *value, struct zone_err **err);
+/* Clears an option (a list key: the whole list), for `config set KEY=`. */
+int zones_def_unset(struct zones_def *d, const char *key, struct zone_err **err);
+/* Whether key names an option; whether it is a list. */
+bool zones_key_known(const char *key, bool *is_list);
+/* Reads the K=V lines of an env file (blank lines and # comments skipped) into d->env. */
+int zones_def_env_file(struct zones_def *d, const char *path, struct zone_err **err);
+/* Checks what only the whole definition can tell (a type this host runs, -p without bridge). */
+int zones_def_check(const struct zones_def *d, struct zone_err **err);
+/* zone.conf text; the caller frees. */
+char *zones_def_format(const struct zones_def *d);
+int zones_def_parse(const char *text, const char *what, struct zones_def *d, struct zone_err **err);
+
+/* Paths and small records (zones_files.c). */
+const char *zones_data_root(const struct zones_ctx *c);
+/* DATA_ROOT/zones/NAME[/file]; the caller frees. */
+char *zones_path(const struct zones_ctx *c, const char *name, const char *file);
+int zones_def_load(const struct zones_ctx *c, const char *name, struct zones_def *d,
+                   struct zone_err **err);
+int zones_def_save(const struct zones_ctx *c, const struct zones_def *d, struct zone_err **err);
+/* A `key = value` record file (run, exit) read into a value by key: NULL when absent. */
+char *zones_record_get(const struct zones_ctx *c, const char *name, const char *file,
+                       const char *key);
+/* Whether the zone's monitor is alive (its lock is held). */
+bool zones_monitor_alive(const struct zones_ctx *c, const char *name);
+/* libzone's status of the zone ("running", "created", "paused", "stopped", "creating") and
+ * its init pid; NULL when libzone has no such zone. */
+const char *zones_libzone_status(const struct zones_ctx *c, const char *name, pid_t *ret_pid);
+
+/* The config.json of a boot: the image's config with the definition applied (zones_spec.c). */
+int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_spec *spec,
+                     struct zone_err **err);
+/* Writes DIR/bundle/config.json from DIR/image.json and the definition (terminal: for a
+ * foreground run with -t). */
+int zones_write_config(const struct zones_ctx *c, const struct zones_def *d, bool terminal,
+                       struct zone_err **err);
+
+/* The lifecycle (zones_life.c). */
+/* Checks d, records it (configured) and installs it (bundle from the image); on failure
+ * nothing is left. A NULL d->name gets a generated one. */
+int zones_create(const struct zones_ctx *c, struct zones_def *d, struct zone_err **err);
+/* Makes the bundle of a configured zone (installed). */
+int zones_install(const struct zones_ctx *c, const char *name, struct zone_err **err);
+/* Starts the zone's monitor, which runs it; returns once the zone runs (or failed to). */
+int zones_boot(const struct zones_ctx *c, const char *name, struct zone_err **err);
+/* SIGTERM to the zone's init, SIGKILL to all its processes after timeout seconds; returns
+ * once the zone and its monitor are gone. Halting a zone that is not running is no error. */
+int zones_halt(const struct zones_ctx *c, const char *name, int timeout, struct zone_err **err);
+/* Removes the zone: its libzone zone, bundle (overlay), logs and definition. A running zone
+ * needs force (halted with no grace time). */
+int zones_remove(const struct zones_ctx *c, const char *name, bool force, struct zone_err **err);
+/* Runs an installed zone in the foreground in this process (its stdio, terminal with
+ * terminal set), records the run and its exit; *ret_status is the zone's exit status. */
+int zones_run_foreground(const struct zones_ctx *c, const char *name, bool terminal,
+                         bool interactive, int *ret_status, struct zone_err **err);
+/* `config set`: applies KEY=VALUE pairs to the stored definition (a list key given again
+ * in the same call adds, a first one replaces; an empty value clears). Checked as a whole
+ * before anything is written. */
+int zones_config_set(const struct zones_ctx *c, const char *name, char *const *pairs,
+                     struct zone_err **err);
+
+/* What ls and inspect show (zones_info.c). */
+struct zones_info {
+        char *name, *image, *type, *state, *address;
+        pid_t pid;
+        int64_t started, finished; /* epoch seconds, 0 when unknown */
+        bool has_exit;
+        int exit_status, runs, restarts;
+        bool monitor;
+};
+int zones_list(const struct zones_ctx *c, struct zones_info **ret, size_t *ret_n,
+               struct zone_err **err);
+int zones_info_get(const struct zones_ctx *c, const char *name, struct zones_info *ret,
+                   struct zone_err **err);
+void zones_info_done(struct zones_info *i);
+/* ls --json: an array of objects; inspect: one object with the definition too. */
+int zones_list_json(const struct zones_info *list, size_t n, char **ret, struct zone_err **err);
+int zones_inspect_json(const struct zones_ctx *c, const char *name, char **ret,
+                       struct zone_err **err);
+
+/* Logs (zones_log.c). */
+/* Writes the zone's log (oldest rotated file first) to out_fd; with follow, keeps writing
+ * what is appended (across rotations) until the zone and its monitor are gone. */
+int zones_logs(const struct zones_ctx *c, const char *name, int out_fd, bool follow,
+               struct zone_err **err);
+
+/* A log with size-based rotation: path, path.1 .. path.(files-1). */
+struct zones_log_writer {
+        int dirfd;
+        int fd;
+        uint64_t size, max_size;
+        int files;
+};
+int zones_log_open(struct zones_log_writer *w, int dirfd, uint64_t max_size, int files,
+                   struct zone_err **err);
+int zones_log_write(struct zones_log_writer *w, const char *buf, size_t len);
+void zones_log_close(struct zones_log_writer *w);
+
+/* The monitor's whole life (zones_monitor.c): runs the zone (restarting it as its policy
+ * says), logs its output, records each exit, and returns once the zone is gone; report_fd
+ * gets "ok\n" once the zone runs, or the error's message. Returns the exit code for the
+ * monitor program. */
+int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_fd);

@@ -1,0 +1,287 @@
+/* A zone's config.json for one boot: the config its image gave (image.json) with the
+ * definition's options applied. Made again at every boot, so `config set` takes effect then. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#include "spec.h"
+#include "types.h"
+#include "util.h"
+#include "zones/zones.h"
+
+#define CPU_PERIOD 100000
+
+static int env_set(char ***env, const char *kv)
+{
+        size_t klen = (size_t)(strchr(kv, '=') - kv);
+        for (size_t i = 0; *env && (*env)[i]; i++) {
+                if (strncmp((*env)[i], kv, klen + 1) == 0) {
+                        char *copy = strdup(kv);
+                        if (!copy)
+                                return -ENOMEM;
+                        free((*env)[i]);
+                        (*env)[i] = copy;
+                        return 0;
+                }
+        }
+        return strv_append(env, kv);
+}
+
+static bool parse_id(const char *s, uint32_t *ret)
+{
+        char *end;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (!*s || *end || errno || v > UINT32_MAX - 1)
+                return false;
+        *ret = (uint32_t)v;
+        return true;
+}
+
+/* Looks name up in the zone's /etc/passwd or /etc/group (read inside the root, so a symlink
+ * there cannot point at the host's): its id, and for passwd its primary group. */
+static int lookup(const char *rootfs, const char *db, const char *name, uint32_t *id, uint32_t *gid,
+                  struct zone_err **err)
+{
+        _cleanup_close_ int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+                return zone_err_sys(err, -errno, "process.user: open %s", rootfs);
+        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
+        _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, db, &how, sizeof(how));
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "process.user: %s: read %s in the zone", name, db);
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r = read_all(fd, 1 << 20, &text, &len);
+        if (r < 0)
+                return zone_err_sys(err, r, "process.user: read %s in the zone", db);
+        size_t nlen = strlen(name);
+        for (char *line = text, *next; line && *line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = 0;
+                if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
+                        continue;
+                /* name:x:id:gid:... */
+                char *f = strchr(line + nlen + 1, ':');
+                if (!f || !parse_id(strtok(f + 1, ":"), id))
+                        break;
+                char *g = strtok(NULL, ":");
+                if (gid && !(g && parse_id(g, gid)))
+                        break;
+                return 0;
+        }
+        return zone_err_set(err, -ENOENT, "process.user: no %s \"%s\" in the zone's %s",
+                            strcmp(db, "/etc/passwd") == 0 ? "user" : "group", name, db);
+}
+
+static int apply_user(const char *user, const char *rootfs, struct zone_spec_user *u,
+                      struct zone_err **err)
+{
+        _cleanup_free_ char *copy = strdup(user);
+        if (!copy)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        char *group = strchr(copy, ':');
+        if (group)
+                *group++ = 0;
+        uint32_t uid, gid = 0;
+        int r;
+        if (!parse_id(copy, &uid)) {
+                if ((r = lookup(rootfs, "/etc/passwd", copy, &uid, &gid, err)) < 0)
+                        return r;
+        }
+        if (group && *group && !parse_id(group, &gid)) {
+                if ((r = lookup(rootfs, "/etc/group", group, &gid, NULL, err)) < 0)
+                        return r;
+        }
+        u->uid = uid;
+        u->gid = gid;
+        /* The image's supplementary groups belong to the image's user, not this one. */
+        free(u->additional_gids);
+        u->additional_gids = NULL;
+        u->n_additional_gids = 0;
+        return 0;
+}
+
+static int set_annotation(struct zone_spec *spec, const char *key, const char *value)
+{
+        for (size_t i = 0; i < spec->n_annotations; i++) {
+                if (strcmp(spec->annotations[i].key, key) == 0) {
+                        char *v = strdup(value);
+                        if (!v)
+                                return -ENOMEM;
+                        free(spec->annotations[i].value);
+                        spec->annotations[i].value = v;
+                        return 0;
+                }
+        }
+        struct zone_kv *a =
+            realloc(spec->annotations, (spec->n_annotations + 1) * sizeof(*spec->annotations));
+        if (!a)
+                return -ENOMEM;
+        spec->annotations = a;
+        char *k = strdup(key), *v = strdup(value);
+        if (!k || !v) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        a[spec->n_annotations++] = (struct zone_kv){k, v};
+        return 0;
+}
+
+static int add_volume(struct zone_spec *spec, const char *vol)
+{
+        _cleanup_free_ char *copy = strdup(vol);
+        if (!copy)
+                return -ENOMEM;
+        char *dst = strchr(copy, ':');
+        *dst++ = 0;
+        char *mode = strchr(dst, ':');
+        if (mode)
+                *mode++ = 0;
+        struct zone_spec_mount *m =
+            realloc(spec->mounts, (spec->n_mounts + 1) * sizeof(*spec->mounts));
+        if (!m)
+                return -ENOMEM;
+        spec->mounts = m;
+        struct zone_spec_mount *n = &m[spec->n_mounts];
+        memset(n, 0, sizeof(*n));
+        n->destination = strdup(dst);
+        n->type = strdup("bind");
+        n->source = strdup(copy);
+        if (!n->destination || !n->type || !n->source || strv_append(&n->options, "rbind") < 0 ||
+            strv_append(&n->options, mode && !strcmp(mode, "ro") ? "ro" : "rw") < 0) {
+                free(n->destination);
+                free(n->type);
+                free(n->source);
+                strv_free(n->options);
+                return -ENOMEM;
+        }
+        spec->n_mounts++;
+        return 0;
+}
+
+/* --network none: a network namespace of its own (loopback only); host: the host's. */
+static int apply_network(const char *network, struct zone_spec_linux *l)
+{
+        bool host = network && strcmp(network, "host") == 0;
+        size_t k = 0;
+        bool has = false;
+        for (size_t i = 0; i < l->n_namespaces; i++) {
+                if (l->namespaces[i].type == CLONE_NEWNET) {
+                        if (host) {
+                                free(l->namespaces[i].path);
+                                continue;
+                        }
+                        has = true;
+                }
+                l->namespaces[k++] = l->namespaces[i];
+        }
+        l->n_namespaces = k;
+        if (host || has)
+                return 0;
+        struct zone_spec_namespace *n =
+            realloc(l->namespaces, (l->n_namespaces + 1) * sizeof(*l->namespaces));
+        if (!n)
+                return -ENOMEM;
+        l->namespaces = n;
+        n[l->n_namespaces++] = (struct zone_spec_namespace){.type = CLONE_NEWNET};
+        return 0;
+}
+
+int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_spec *spec,
+                     struct zone_err **err)
+{
+        struct zone_spec_process *p = &spec->process;
+        struct zone_spec_linux *l = &spec->linux;
+        int r = 0;
+        for (size_t i = 0; r >= 0 && d->env && d->env[i]; i++)
+                r = env_set(&p->env, d->env[i]);
+        for (size_t i = 0; r >= 0 && d->volumes && d->volumes[i]; i++) {
+                const char *vol = d->volumes[i];
+                _cleanup_free_ char *src = strndup(vol, (size_t)(strchr(vol, ':') - vol));
+                if (src && access(src, F_OK) < 0)
+                        return zone_err_sys(err, -errno, "volume %s: the source %s", vol, src);
+                r = add_volume(spec, vol);
+        }
+        if (r < 0)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        if (d->has_memory || d->has_cpus || d->has_pids_limit)
+                l->resources.present = true;
+        if (d->has_memory) {
+                l->resources.memory.has_limit = true;
+                l->resources.memory.limit = d->memory;
+        }
+        if (d->has_cpus) {
+                l->resources.cpu.has_quota = l->resources.cpu.has_period = true;
+                l->resources.cpu.period = CPU_PERIOD;
+                l->resources.cpu.quota = (int64_t)(d->cpus_milli * CPU_PERIOD / 1000);
+        }
+        if (d->has_pids_limit) {
+                l->resources.pids.has_limit = true;
+                l->resources.pids.limit = d->pids_limit;
+        }
+        spec->root.readonly = d->read_only;
+        if (d->user && (r = apply_user(d->user, rootfs, &p->user, err)) < 0)
+                return r;
+        if (d->workdir) {
+                free(p->cwd);
+                if (!(p->cwd = strdup(d->workdir)))
+                        return zone_err_set(err, -ENOMEM, "out of memory");
+        }
+        if (d->hostname) {
+                free(spec->hostname);
+                if (!(spec->hostname = strdup(d->hostname)))
+                        return zone_err_set(err, -ENOMEM, "out of memory");
+        }
+        if (apply_network(d->network, l) < 0)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        /* Absolute, under the parent: a relative path would land below the caller's cgroup. */
+        free(l->cgroups_path);
+        if (asprintf(&l->cgroups_path, "%s/%s",
+                     d->cgroup_parent ? d->cgroup_parent : ZONES_CGROUP_PARENT, d->name) < 0) {
+                l->cgroups_path = NULL;
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        }
+        spec->has_linux = true;
+        /* A chosen type beats the image's label (its own annotation, org.zone.image.type). */
+        if (d->type && set_annotation(spec, ZONE_TYPE_ANNOTATION, d->type) < 0)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        return 0;
+}
+
+static void spec_freep(struct zone_spec **s)
+{
+        zone_spec_free(*s);
+}
+
+int zones_write_config(const struct zones_ctx *c, const struct zones_def *d, bool terminal,
+                       struct zone_err **err)
+{
+        _cleanup_free_ char *dir = zones_path(c, d->name, NULL);
+        _cleanup_free_ char *rootfs = zones_path(c, d->name, "bundle/rootfs");
+        if (!dir || !rootfs)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return zone_err_sys(err, -errno, "zone %s: open %s", d->name, dir);
+        _cleanup_(spec_freep) struct zone_spec *spec = NULL;
+        int r = zone_spec_load(dfd, "image.json", &spec, err);
+        if (r < 0)
+                return zone_err_wrap(err, "zone %s", d->name);
+        if ((r = zones_spec_apply(d, rootfs, spec, err)) < 0)
+                return zone_err_wrap(err, "zone %s", d->name);
+        spec->process.terminal = terminal;
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        if ((r = zone_spec_write(spec, &text, &len, err)) < 0)
+                return zone_err_wrap(err, "zone %s", d->name);
+        r = write_file_atomic_at(dfd, "bundle/config.json", text, len, 0644);
+        return r < 0 ? zone_err_sys(err, r, "zone %s: write bundle/config.json", d->name) : 0;
+}
