@@ -154,7 +154,7 @@ int zones_create(const struct zones_ctx *c, struct zones_def *d, struct zone_err
         r = zone_image_load(s, d->image, &img, err);
         zone_image_store_close(s);
         if (r < 0)
-                return zone_err_wrap(err, "image %s", d->image);
+                return r;
         free(d->image);
         d->image = strdup(img->name);
         zone_image_free(img);
