@@ -534,10 +534,11 @@ int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                         if (hf != family)
                                 return zone_err_set(
                                     err, -EINVAL,
-                                    "publish host port %s:%u/%s for zone %s: the host address is "
-                                    "%s and the zone's address %s is not",
-                                    p->host_ip, p->host_port, proto_name(p->proto), zone_id,
-                                    hf == AF_INET ? "IPv4" : "IPv6", addr);
+                                    "publish host port %s%s%s:%u/%s for zone %s: the host address "
+                                    "is %s and the zone's address %s is not",
+                                    hf == AF_INET6 ? "[" : "", p->host_ip,
+                                    hf == AF_INET6 ? "]" : "", p->host_port, proto_name(p->proto),
+                                    zone_id, hf == AF_INET ? "IPv4" : "IPv6", addr);
                         if (hf == AF_INET6 && IN6_IS_ADDR_LOOPBACK((struct in6_addr *)hb))
                                 return zone_err_set(err, -EINVAL,
                                                     "publish host port [::1]:%u/%s for zone %s: "
