@@ -638,6 +638,12 @@ int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                                 "127.0.0.0/8 ip daddr %s %s dport %u masquerade comment "
                                 "\"zone:%s\"\n",
                                 bridge, addr, pr, p->zone_port, c);
+                /* Hairpin: a zone reaching another's published port through the host's
+                 * address would get the reply straight from that zone, not from the host. */
+                fprintf(f,
+                        "add rule " NAT_TABLE " postrouting iifname \"%s\" oifname \"%s\" %s "
+                        "daddr %s %s dport %u ct status dnat masquerade comment \"zone:%s\"\n",
+                        bridge, bridge, ipk, addr, pr, p->zone_port, c);
         }
         if (localnet)
                 /* With route_localnet, 127.0.0.0/8 would be accepted from the network too. */

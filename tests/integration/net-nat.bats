@@ -100,6 +100,22 @@ ruleset() {
 	run get "$OUTNS" http://10.198.0.1:8080/
 	assert_success
 	assert_output "hello from the zone"
+	# Another zone on the bridge, through the host's address (hairpin).
+	local other=zt-nz2-$U
+	ip netns add "$other"
+	register_cleanup ip netns del "$other"
+	add_zone "$other" vz1 10.199.0.3
+	run get "$other" http://10.199.0.1:8080/
+	assert_success
+	assert_output "hello from the zone"
+	# Without br_netfilter's help (bridged replies un-NATed by conntrack) it takes the
+	# hairpin masquerade.
+	if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then
+		ip netns exec "$HOSTNS" sysctl -qw net.bridge.bridge-nf-call-iptables=0
+		run get "$other" http://10.199.0.1:8080/
+		assert_success
+		assert_output "hello from the zone"
+	fi
 
 	# Loopback needs route_localnet, set in the namespace that holds the rules.
 	run ip netns exec "$HOSTNS" cat /proc/sys/net/ipv4/conf/all/route_localnet
