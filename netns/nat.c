@@ -396,8 +396,7 @@ static int nat_lock(int *ret_fd, struct zone_err **err)
         return 0;
 }
 
-/* The longest id that fits nft's 128-byte comment after "zone:". */
-#define NAT_ID_MAX 123
+#define NAT_ID_MAX ZONE_NAT_ID_MAX
 
 static int check_id(const char *zone_id, struct zone_err **err)
 {
