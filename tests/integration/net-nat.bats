@@ -277,3 +277,45 @@ table ip zonex"
 	run nat zones
 	assert_output ''
 }
+
+@test "net-nat: zones started in parallel: one port goes to one zone, and the last removal takes the table" {
+	local i pids=()
+	# Eight zones claim the same port at once: exactly one gets it.
+	for i in $(seq 8); do
+		nat add "z$i" zbr0 "10.199.0.$((10 + i))" 7000:80 >"$TMP/add.$i" 2>&1 &
+		pids+=($!)
+	done
+	local ok=0
+	for i in $(seq 8); do
+		if wait "${pids[$((i - 1))]}"; then
+			ok=$((ok + 1))
+		else
+			grep -q "publish host port 7000/tcp for zone z$i: already published by zone z" "$TMP/add.$i" ||
+				fail "z$i: $(cat "$TMP/add.$i")"
+		fi
+	done
+	[ "$ok" -eq 1 ]
+	[ "$(ip netns exec "$HOSTNS" nft -j list set inet zone published | jq '[.nftables[].set.elem // empty | .[]] | length')" -eq 1 ]
+	[ "$(nat zones | wc -l)" -eq 1 ]
+	nat remove "$(nat zones)"
+
+	# Distinct ports in parallel all succeed; removing them in parallel leaves nothing.
+	pids=()
+	for i in $(seq 8); do
+		nat add "z$i" zbr0 "10.199.0.$((10 + i))" "$((7000 + i)):80" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	[ "$(nat zones | wc -l)" -eq 8 ]
+	pids=()
+	for i in $(seq 8); do
+		nat remove "z$i" &
+		pids+=($!)
+	done
+	for i in "${pids[@]}"; do
+		wait "$i"
+	done
+	[ -z "$(ruleset)" ]
+}
