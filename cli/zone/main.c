@@ -11,6 +11,10 @@ const char *cli_data_root = NULL;
 
 static const struct cli_cmd commands[] = {
     {"image", "import, build, export, list and remove images", cmd_image},
+    {"login", "a shell with a terminal in a running zone (like zlogin)", cmd_login},
+    {"exec", "run a command in a running zone", cmd_exec},
+    {"stats", "live resource use of zones (CPU, memory, network, block I/O, pids)", cmd_stats},
+    {"completion", "print the bash completion script", cmd_completion},
 };
 
 static void usage(void)
