@@ -11,6 +11,7 @@ const char *cli_data_root = NULL;
 
 static const struct cli_cmd commands[] = {
     {"image", "import, build, export, list and remove images", cmd_image},
+    {"net", "networks of zones: list, create, remove, collect garbage", cmd_net},
 };
 
 static void usage(void)
