@@ -85,16 +85,16 @@ struct zone_net_attach {
  * On error nothing of it is left. ret_addr (may be NULL) gets the address. */
 int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t *ret_addr,
                     struct zone_err **err);
-/* Undoes zone_net_attach for id (no lease: 0): the host veth, the lease, the NAT rules, and
- * the bridge with the network's last lease. */
+/* Undoes zone_net_attach for id (no lease: 0): the host veth, the lease, the NAT rules. The
+ * bridge stays with its network (zone_network_remove takes it): making and deleting it with
+ * every first and last zone would cost each start and stop tens of milliseconds. */
 int zone_net_detach(const char *root, const char *id, struct zone_err **err);
 /* Mode none: lo up in the namespace at netns. */
 int zone_net_loopback(const char *netns, struct zone_err **err);
 
 struct zone_net_gc_stats {
-        size_t leases, links, nat, bridges;
+        size_t leases, links, nat;
 };
 /* Releases the leases of zones that are gone, deletes the host veths on the root's bridges
- * that no live lease names, the NAT rules of zones without a live lease, and bridges left
- * without leases. */
+ * that no live lease names and the NAT rules of zones without a live lease. */
 int zone_net_gc(const char *root, struct zone_net_gc_stats *ret, struct zone_err **err);

@@ -359,8 +359,21 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
                 r = net_leases_write(&s, name, l, n, err);
         if (r >= 0 && (nsfd = open(a->netns, O_RDONLY | O_CLOEXEC)) < 0)
                 r = zone_err_sys(err, -errno, "open the network namespace %s", a->netns);
-        if (r >= 0 && (r = net_veth_add(sk, me.veth, br, mtu, nsfd, err)) >= 0)
-                veth_made = true;
+        if (r >= 0) {
+                /* A host end of that name whose lease is gone is a leftover of the same id
+                 * (its namespace still being torn down, or a crash): it goes. */
+                struct zone_err *e2 = NULL;
+                r = net_veth_add(sk, me.veth, br, mtu, nsfd, &e2);
+                if (r == -EEXIST && net_link_delete(sk, me.veth, NULL) == 0) {
+                        zone_err_free(e2);
+                        e2 = NULL;
+                        r = net_veth_add(sk, me.veth, br, mtu, nsfd, &e2);
+                }
+                if (r < 0)
+                        *err = e2;
+                else
+                        veth_made = true;
+        }
         if (r >= 0)
                 r = net_nl_open_in(a->netns, &zsk, err);
         if (r >= 0)
@@ -434,7 +447,9 @@ int zone_net_detach(const char *root, const char *id, struct zone_err **err)
                         zone_leases_free(l, n);
                         return r;
                 }
-                r = net_link_delete(sk, l[i].veth, err);
+                /* A zone whose namespace is gone took its veth pair with it (the kernel
+                 * deletes both ends); deleting it here would only wait for that. */
+                r = zone_lease_alive(&l[i]) ? net_link_delete(sk, l[i].veth, err) : 0;
                 if (r >= 0) {
                         lease_drop(NULL, 0, l, &n, i);
                         r = net_leases_write(&s, all[k].name, l, n, err);
@@ -443,8 +458,6 @@ int zone_net_detach(const char *root, const char *id, struct zone_err **err)
                         r = zone_nat_remove(id, err);
                 if (r >= 0)
                         hosts_update(l, n, NULL, NULL);
-                if (r >= 0 && n == 0)
-                        r = net_link_delete(sk, all[k].bridge, err);
                 zone_leases_free(l, n);
                 if (r < 0)
                         return zone_err_wrap(err, "detach zone %s from network %s: ", id,
@@ -531,7 +544,7 @@ int zone_net_gc(const char *root, struct zone_net_gc_stats *ret, struct zone_err
                 return r;
         for (size_t k = 0; k < n_all; k++) {
                 struct zone_lease *l = NULL;
-                size_t n = 0, here = 0;
+                size_t n = 0;
                 if ((r = net_leases_read(&s, all[k].name, &l, &n, err)) < 0)
                         return r;
                 size_t before = n;
@@ -546,10 +559,8 @@ int zone_net_gc(const char *root, struct zone_net_gc_stats *ret, struct zone_err
                 }
                 if (n != before)
                         hosts_update(l, n, NULL, NULL);
-                for (size_t i = 0; i < n && r >= 0; i++) {
+                for (size_t i = 0; i < n && r >= 0; i++)
                         r = strv_append(&live_ids, l[i].id);
-                        here += l[i].host_ino == host_ino;
-                }
                 if (r < 0) {
                         zone_leases_free(l, n);
                         return zone_err_sys(err, r, "gc");
@@ -573,11 +584,6 @@ int zone_net_gc(const char *root, struct zone_net_gc_stats *ret, struct zone_err
                 zone_leases_free(l, n);
                 if (br < 0 || r < 0)
                         return br < 0 ? br : r;
-                if (br > 0 && here == 0) {
-                        if ((r = net_link_delete(sk, all[k].bridge, err)) < 0)
-                                return r;
-                        ret->bridges++;
-                }
         }
         char **nat = NULL;
         if ((r = zone_nat_zones(&nat, err)) < 0)

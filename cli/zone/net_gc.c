@@ -1,5 +1,5 @@
-/* zone net gc: releases the leases of zones that are gone and deletes their veths, NAT rules
- * and emptied bridges, in the current network namespace. */
+/* zone net gc: releases the leases of zones that are gone and deletes their veths and NAT
+ * rules, in the current network namespace. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -25,7 +25,7 @@ int cmd_net_gc(struct zone_ctx *ctx, int argc, char **argv)
         struct zone_net_gc_stats st;
         if (zone_net_gc(root, &st, &err) < 0)
                 return cli_fail(ctx, err);
-        printf("released %zu leases, removed %zu veths, %zu zones' NAT rules, %zu bridges\n",
-               st.leases, st.links, st.nat, st.bridges);
+        printf("released %zu leases, removed %zu veths and %zu zones' NAT rules\n", st.leases,
+               st.links, st.nat);
         return 0;
 }
