@@ -18,6 +18,13 @@ int cmd_image_export(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_bundle(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_unbundle(struct zone_ctx *ctx, int argc, char **argv);
 
+/* zone net SUBCOMMAND: networks and leases (net.c dispatches to net_*.c). */
+int cmd_net(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_create(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_rm(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_gc(struct zone_ctx *ctx, int argc, char **argv);
+
 /* The data root (--data-root, default /var/lib/zone) the image commands use. */
 extern const char *cli_data_root;
 

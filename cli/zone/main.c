@@ -15,6 +15,7 @@ static const struct cli_cmd commands[] = {
     {"exec", "run a command in a running zone", cmd_exec},
     {"stats", "live resource use of zones (CPU, memory, network, block I/O, pids)", cmd_stats},
     {"completion", "print the bash completion script", cmd_completion},
+    {"net", "networks of zones: list, create, remove, collect garbage", cmd_net},
 };
 
 static void usage(void)
