@@ -56,7 +56,7 @@ all: $(BUILD)/zone-oci $(BUILD)/zone $(BUILD)/zone-monitor $(if $(HOOK_SRC),$(BU
 help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
 	@echo "make check    install deps, build (plain and ASan+UBSan), run unit and integration tests"
-	@echo "make demo     install deps, build, run a real zone on a busybox image"
+	@echo "make demo     install deps, build, run a light and an emulated zone on a busybox image"
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain, with seccomp, emulated vs bare QEMU"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
 	@echo "make install  install zone and zone-oci (with its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
@@ -208,9 +208,10 @@ check-integration: all asan vm
 check-guest: all
 	tests/guest/run.sh $(BUILD)
 
+# The default image from the host's busybox, a light and an emulated zone on it.
 demo: deps
-	$(MAKE) all
-	scripts/demo.sh $(BUILD)/zone-oci
+	$(MAKE) all vm
+	scripts/demo.sh $(BUILD)
 
 bench: all vm
 	bench/run.sh $(BUILD)/zone-oci
@@ -223,6 +224,8 @@ install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
 	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
 	install -D -m 0755 $(BUILD)/zone-monitor $(DESTDIR)$(PREFIX)/bin/zone-monitor
+	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	$(BUILD)/zone completion bash >$(DESTDIR)$(PREFIX)/share/bash-completion/completions/zone
 	if [ -f $(BUILD)/zone-net-hook ]; then \
 		install -D -m 0755 $(BUILD)/zone-net-hook $(DESTDIR)$(PREFIX)/bin/zone-net-hook; fi
 	ln -sf zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci-vm

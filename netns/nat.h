@@ -9,6 +9,9 @@
 
 struct zone_err;
 
+/* The longest zone id that fits nft's 128-byte comment after "zone:"; longer ids: -EINVAL. */
+#define ZONE_NAT_ID_MAX 123
+
 struct zone_port {
         char host_ip[46]; /* "" for every address (and the host's loopback) */
         uint16_t host_port;
@@ -22,7 +25,11 @@ int zone_port_parse(const char *spec, struct zone_port *ret, struct zone_err **e
 
 /* Egress NAT (masquerade) for a zone's address leaving through anything but the bridge, and
  * DNAT of its published ports, both tagged with the zone's id. A host port already published
- * (by any zone) is -EADDRINUSE naming it, and nothing is added. */
+ * (by any zone) is -EADDRINUSE naming it, and nothing is added. zone_addr is IPv4 or IPv6,
+ * with or without "/prefix"; a port's host_ip must be of the same family. Calling it again for
+ * the same zone replaces the zone's rules (one transaction). Publishing on every address or
+ * on 127.0.0.0/8 sets net.ipv4.conf.all.route_localnet=1 in the current namespace. Changes are
+ * serialised by a flock on /run/zone/nat.lock. */
 int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                  const struct zone_port *ports, size_t n_ports, struct zone_err **err);
 

@@ -590,6 +590,7 @@ int zone_list(const struct zone_ctx *ctx, struct zone_info **ret, size_t *ret_n,
                         list[k].bundle = strdup(s->bundle);
                         list[k].created = strdup(s->created);
                         list[k].owner = strdup(s->owner ? s->owner : "");
+                        list[k].type = strdup(s->type);
                         k++;
                 }
                 zone_state_free(s);
@@ -612,6 +613,7 @@ void zone_info_free(struct zone_info *list, size_t n)
                 free(list[i].bundle);
                 free(list[i].created);
                 free(list[i].owner);
+                free(list[i].type);
         }
         free(list);
 }

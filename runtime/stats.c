@@ -2,6 +2,9 @@
  * stats op; its OOMs from its cgroup (every backend's processes live in one) and its end from
  * a pidfd of the process the state names. */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +35,82 @@ static int open_live(const struct zone_ctx *ctx, const char *id, struct zone_sto
         return 0;
 }
 
+/* Adds up /proc/net/dev's counters: two header lines, then "NAME: rx_bytes rx_packets ... (8
+ * receive fields) tx_bytes tx_packets ...". */
+static int parse_net_dev(const char *text, struct zone_stats *s)
+{
+        const char *line = text;
+        for (int n = 0; line && n < 2; n++)
+                line = (line = strchr(line, '\n')) ? line + 1 : NULL;
+        while (line && *line) {
+                const char *colon = strchr(line, ':'), *eol = strchrnul(line, '\n');
+                if (!colon || colon > eol)
+                        return -EINVAL;
+                const char *name = line;
+                while (*name == ' ')
+                        name++;
+                size_t len = (size_t)(colon - name);
+                unsigned long long v[16];
+                if (sscanf(colon + 1,
+                           "%llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu "
+                           "%llu %llu %llu %llu",
+                           &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9],
+                           &v[10], &v[11], &v[12], &v[13], &v[14], &v[15]) != 16)
+                        return -EINVAL;
+                bool skip = (len == 2 && strncmp(name, "lo", 2) == 0) ||
+                            (len > 4 && strncmp(name, "ztap", 4) == 0);
+                if (!skip) {
+                        s->net.rx_bytes += v[0];
+                        s->net.rx_packets += v[1];
+                        s->net.tx_bytes += v[8];
+                        s->net.tx_packets += v[9];
+                }
+                line = *eol ? eol + 1 : NULL;
+        }
+        s->net.present = true;
+        return 0;
+}
+
+/* The network counters of a zone with a network namespace of its own. */
+static int net_stats(struct zone *z, struct zone_stats *s, struct zone_err **err)
+{
+        const struct zone_spec_namespace *ns_spec = zone_spec_namespace(z->spec, CLONE_NEWNET);
+        const char *path = ns_spec ? ns_spec->path : NULL;
+        bool light = z->backend == &zone_backend_light;
+        /* A VM without a namespace to take its interfaces from has no network at all. */
+        if (!ns_spec || (!light && !path))
+                return 0;
+        _cleanup_free_ char *text = NULL;
+        size_t len = 0;
+        int r;
+        if (light) {
+                char file[64];
+                snprintf(file, sizeof(file), "/proc/%d/net/dev", (int)z->state->pid);
+                if ((r = read_file_at(AT_FDCWD, file, 1u << 20, &text, &len)) < 0)
+                        return zone_err_sys(err, r, "read %s", file);
+        } else {
+                /* No process of the zone lives in that namespace on the host: this thread
+                 * visits it to read its counters, and comes back. */
+                _cleanup_close_ int own = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+                _cleanup_close_ int ns = open(path, O_RDONLY | O_CLOEXEC);
+                if (own < 0)
+                        return zone_err_sys(err, -errno, "open the caller's network namespace");
+                if (ns < 0)
+                        return zone_err_sys(err, -errno, "open network namespace %s", path);
+                if (setns(ns, CLONE_NEWNET) < 0)
+                        return zone_err_sys(err, -errno, "enter network namespace %s", path);
+                r = read_file_at(AT_FDCWD, "/proc/thread-self/net/dev", 1u << 20, &text, &len);
+                if (setns(own, CLONE_NEWNET) < 0)
+                        return zone_err_sys(err, -errno, "return from network namespace %s", path);
+                if (r < 0)
+                        return zone_err_sys(err, r, "read /proc/net/dev of %s", path);
+        }
+        if (parse_net_dev(text, s) < 0)
+                return zone_err_set(err, -EINVAL, "container \"%s\": cannot parse /proc/net/dev",
+                                    z->state->id);
+        return 0;
+}
+
 int zone_stats(const struct zone_ctx *ctx, const char *id, struct zone_stats *ret,
                struct zone_err **err)
 {
@@ -46,6 +125,8 @@ int zone_stats(const struct zone_ctx *ctx, const char *id, struct zone_stats *re
                                  id, z.backend->name);
         else
                 r = z.backend->stats(&z, ret, err);
+        if (r >= 0 && (r = net_stats(&z, ret, err)) < 0)
+                zone_stats_done(ret);
         zone_close(&z, store);
         return r;
 }

@@ -68,6 +68,14 @@ struct zone_stats {
         } blkio;
         struct zone_stats_hugetlb *hugetlb; /* only sizes the host's cgroup has files for */
         size_t n_hugetlb;
+        /* The zone's own network namespace (/proc/net/dev), every interface but lo summed:
+         * a light zone's from its init, a VM zone's from the namespace its config names, the
+         * taps to the guest left out (each mirrors an interface counted already). Absent when
+         * the zone shares the host's network. */
+        struct {
+                bool present;
+                uint64_t rx_bytes, rx_packets, tx_bytes, tx_packets;
+        } net;
         struct {
                 bool present;
                 uint64_t oom;      /* times the cgroup hit its limit and went OOM (v2 only) */

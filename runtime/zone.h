@@ -83,6 +83,7 @@ struct zone_info {
         char *bundle;
         char *created;
         char *owner;
+        char *type; /* the backend's name: light, vm, emulated */
 };
 int zone_list(const struct zone_ctx *ctx, struct zone_info **ret, size_t *ret_n,
               struct zone_err **err);

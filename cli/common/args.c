@@ -55,6 +55,22 @@ bad:
         return -1;
 }
 
+/* "-it": short boolean flags given together, as podman takes them. Sets them only when every
+ * letter is one; otherwise the word stays an unknown option. */
+static bool bundled_flags(const struct opt *opts, const char *letters)
+{
+        if (strlen(letters) < 2)
+                return false;
+        for (const char *c = letters; *c; c++) {
+                const struct opt *o = find(opts, NULL, 0, *c);
+                if (!o || o->kind != OPT_BOOL)
+                        return false;
+        }
+        for (const char *c = letters; *c; c++)
+                *(bool *)find(opts, NULL, 0, *c)->value = true;
+        return true;
+}
+
 int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv)
 {
         int i = 0;
@@ -70,6 +86,10 @@ int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv)
                 const struct opt *o = find(opts, name, len, 0);
                 if (!o && a[1] != '-' && len == 1)
                         o = find(opts, NULL, 0, name[0]);
+                if (!o && a[1] != '-' && !eq && bundled_flags(opts, name)) {
+                        i++;
+                        continue;
+                }
                 if (!o) {
                         fprintf(stderr, "%s %s: unknown option %.*s\n", cli_program, cmd,
                                 (int)(len + (size_t)(name - a)), a);

@@ -18,6 +18,13 @@ int cmd_image_export(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_bundle(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_image_unbundle(struct zone_ctx *ctx, int argc, char **argv);
 
+/* zone net SUBCOMMAND: networks and leases (net.c dispatches to net_*.c). */
+int cmd_net(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_create(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_rm(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_net_gc(struct zone_ctx *ctx, int argc, char **argv);
+
 /* The data root (--data-root, default /var/lib/zone) the image commands use. */
 extern const char *cli_data_root;
 
@@ -48,3 +55,20 @@ struct cli_zone_flags {
 size_t cli_zone_flags(struct cli_zone_flags *f, struct opt *o);
 int cli_zone_flags_apply(const struct cli_zone_flags *f, struct zones_def *d, struct zone_err **err);
 void cli_zone_flags_done(struct cli_zone_flags *f);
+/* zone login, exec, stats, completion (login.c, exec.c, stats.c, completion.c). */
+int cmd_login(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_exec(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_stats(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_completion(struct zone_ctx *ctx, int argc, char **argv);
+
+/* One process to run in a running zone (exec.c): the zone's own process with these laid over
+ * it. tty: a terminal relayed to the caller's; interactive: the caller's stdin (else
+ * /dev/null). Returns the exit code for main (the process's status, or 1 after an error). */
+struct cli_exec {
+        const char *name;
+        char **args;
+        char **env; /* K=V, or K: the caller's value */
+        const char *user, *cwd;
+        bool tty, interactive;
+};
+int cli_zone_exec(struct zone_ctx *ctx, const char *cmd, const struct cli_exec *x);

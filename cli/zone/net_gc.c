@@ -1,0 +1,31 @@
+/* zone net gc: releases the leases of zones that are gone and deletes their veths and NAT
+ * rules, in the current network namespace. */
+#include <stdio.h>
+
+#include "cli.h"
+#include "netns/net.h"
+
+int cmd_net_gc(struct zone_ctx *ctx, int argc, char **argv)
+{
+        bool help = false;
+        const char *root = NULL;
+        const struct opt opts[] = {
+            {"net-root", 0, OPT_STRING, &root, "networks and leases (default /run/zone/net)"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
+        };
+        int i = cli_parse("net gc", opts, argc, argv);
+        if (i < 0)
+                return 1;
+        if (help)
+                return cli_usage("net gc", "[options]", opts), 0;
+        if (cli_positionals("net gc", "[options]", argc - i, 0, 0) < 0)
+                return 1;
+        struct zone_err *err = NULL;
+        struct zone_net_gc_stats st;
+        if (zone_net_gc(root, &st, &err) < 0)
+                return cli_fail(ctx, err);
+        printf("released %zu leases, removed %zu veths and %zu zones' NAT rules\n", st.leases,
+               st.links, st.nat);
+        return 0;
+}

@@ -1,0 +1,53 @@
+/* zone net ls: each network (bridge, subnet) and its leases (address, zone, live or gone). */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "netns/net.h"
+
+int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv)
+{
+        bool help = false;
+        const char *root = NULL;
+        const struct opt opts[] = {
+            {"net-root", 0, OPT_STRING, &root, "networks and leases (default /run/zone/net)"},
+            {"help", 'h', OPT_BOOL, &help, "this help"},
+            {0},
+        };
+        int i = cli_parse("net ls", opts, argc, argv);
+        if (i < 0)
+                return 1;
+        if (help)
+                return cli_usage("net ls", "[options]", opts), 0;
+        if (cli_positionals("net ls", "[options]", argc - i, 0, 0) < 0)
+                return 1;
+        struct zone_err *err = NULL;
+        struct zone_network *nets = NULL;
+        size_t n = 0;
+        if (zone_network_list(root, &nets, &n, &err) < 0)
+                return cli_fail(ctx, err);
+        printf("%-16s %-16s %-18s %-16s %-24s %s\n", "NETWORK", "BRIDGE", "SUBNET", "ADDRESS",
+               "ZONE", "STATE");
+        int rc = 0;
+        for (size_t k = 0; k < n && rc == 0; k++) {
+                char a[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+                snprintf(cidr, sizeof(cidr), "%s/%d", zone_ipv4_str(nets[k].subnet, a),
+                         nets[k].prefix);
+                struct zone_lease *l = NULL;
+                size_t nl = 0;
+                if (zone_lease_list(root, nets[k].name, &l, &nl, &err) < 0) {
+                        rc = cli_fail(ctx, err);
+                        break;
+                }
+                if (nl == 0)
+                        printf("%-16s %-16s %-18s %-16s %-24s %s\n", nets[k].name, nets[k].bridge,
+                               cidr, "-", "-", "-");
+                for (size_t j = 0; j < nl; j++)
+                        printf("%-16s %-16s %-18s %-16s %-24s %s\n", nets[k].name, nets[k].bridge,
+                               cidr, zone_ipv4_str(l[j].addr, a), l[j].id,
+                               zone_lease_alive(&l[j]) ? "live" : "gone");
+                zone_leases_free(l, nl);
+        }
+        free(nets);
+        return rc;
+}
