@@ -23,7 +23,8 @@ ZONE_SRC := $(sort $(wildcard cli/zone/*.c cli/common/*.c))
 IMG_LIBS := -larchive -lelf
 # Zone networking (netns/): libnl and libnftables, for the zone CLI and the network hook.
 NET_SRC  := $(sort $(wildcard netns/*.c))
-NET_LIBS := -lnl-route-3 -lnl-3 -lnftables
+# libnftables is not linked: netns/nat.c loads it (dlopen) when a rule changes.
+NET_LIBS := -lnl-route-3 -lnl-3
 HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
 # Zones as the zone CLI manages them (runtime/zones/): definitions, lifecycle, the monitor's
 # loop. Not in libzone.a (it uses images/); the monitor links only the parts that need libzone.
@@ -139,9 +140,11 @@ $(BUILD)/zone-monitor: $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a
 		$(STATIC_LIBS)
 
 # The network hook (hooks/net/): any OCI runtime can run it as a createRuntime/poststop hook.
+# It runs twice per zone start: libnl and yajl are linked in, so only libc is loaded with it
+# (libnftables is dlopen'd when a zone publishes ports); that saves ~1 ms per exec.
 $(BUILD)/zone-net-hook: $(HOOK_OBJ) $(BUILD)/libzone-net.a $(BUILD)/libzone.a
-	$(CC) $(CFLAGS) -o $@ $(HOOK_OBJ) $(BUILD)/libzone-net.a $(BUILD)/libzone.a $(NET_LIBS) \
-		$(DYN_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(HOOK_OBJ) $(BUILD)/libzone-net.a $(BUILD)/libzone.a \
+		-l:libnl-route-3.a -l:libnl-3.a -l:libyajl_s.a
 
 $(BUILD)/asan/zone-net-hook: $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a
 	$(CC) $(SAN) -o $@ $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a \

@@ -4,6 +4,7 @@
 #include "netns/nat.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -157,12 +158,34 @@ int zone_port_parse(const char *spec, struct zone_port *ret, struct zone_err **e
 
 /* ---- libnftables ---- */
 
-static void nft_ctx_freep(struct nft_ctx **ctx)
+/* libnftables (and libnftnl, libxtables, libjansson, libgmp with it) is loaded when a rule is
+ * read or changed, not with the program: the network hook runs at every zone start and stop,
+ * and a zone without published ports needs no rule of its own (netns/README.md). */
+#define NFT_LIB "libnftables.so.1"
+
+struct nat_nft {
+        void *dl;
+        struct nft_ctx *ctx;
+        typeof(&nft_ctx_free) ctx_free;
+        typeof(&nft_run_cmd_from_buffer) run_cmd;
+        typeof(&nft_ctx_get_error_buffer) error_buffer;
+        typeof(&nft_ctx_get_output_buffer) output_buffer;
+        typeof(&nft_ctx_output_get_flags) get_flags;
+        typeof(&nft_ctx_output_set_flags) set_flags;
+};
+
+static void nat_nft_freep(struct nat_nft **p)
 {
-        if (*ctx)
-                nft_ctx_free(*ctx);
+        struct nat_nft *n = *p;
+        if (!n)
+                return;
+        if (n->ctx)
+                n->ctx_free(n->ctx);
+        if (n->dl)
+                dlclose(n->dl);
+        free(n);
 }
-#define _cleanup_nft_ _cleanup_(nft_ctx_freep)
+#define _cleanup_nft_ _cleanup_(nat_nft_freep)
 
 static void yajl_tree_freep(yajl_val *v)
 {
@@ -170,28 +193,45 @@ static void yajl_tree_freep(yajl_val *v)
                 yajl_tree_free(*v);
 }
 
-static int nat_ctx(struct nft_ctx **ret, struct zone_err **err)
+static int nat_ctx(struct nat_nft **ret, struct zone_err **err)
 {
-        struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
-        if (!ctx)
+        _cleanup_nft_ struct nat_nft *n = calloc(1, sizeof(*n));
+        if (!n)
                 return zone_err_set(err, -ENOMEM, "create an nftables context");
-        if (nft_ctx_buffer_output(ctx) < 0 || nft_ctx_buffer_error(ctx) < 0) {
-                nft_ctx_free(ctx);
+        /* NODELETE: gc opens a context per zone; the library stays mapped between them. */
+        n->dl = dlopen(NFT_LIB, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+        if (!n->dl)
+                return zone_err_set(err, -ELIBACC, "load %s: %s", NFT_LIB, dlerror());
+        typeof(&nft_ctx_new) ctx_new = dlsym(n->dl, "nft_ctx_new");
+        typeof(&nft_ctx_buffer_output) buffer_output = dlsym(n->dl, "nft_ctx_buffer_output");
+        typeof(&nft_ctx_buffer_error) buffer_error = dlsym(n->dl, "nft_ctx_buffer_error");
+        n->ctx_free = dlsym(n->dl, "nft_ctx_free");
+        n->run_cmd = dlsym(n->dl, "nft_run_cmd_from_buffer");
+        n->error_buffer = dlsym(n->dl, "nft_ctx_get_error_buffer");
+        n->output_buffer = dlsym(n->dl, "nft_ctx_get_output_buffer");
+        n->get_flags = dlsym(n->dl, "nft_ctx_output_get_flags");
+        n->set_flags = dlsym(n->dl, "nft_ctx_output_set_flags");
+        if (!ctx_new || !buffer_output || !buffer_error || !n->ctx_free || !n->run_cmd ||
+            !n->error_buffer || !n->output_buffer || !n->get_flags || !n->set_flags)
+                return zone_err_set(err, -ELIBBAD, "load %s: a function is missing", NFT_LIB);
+        n->ctx = ctx_new(NFT_CTX_DEFAULT);
+        if (!n->ctx)
+                return zone_err_set(err, -ENOMEM, "create an nftables context");
+        if (buffer_output(n->ctx) < 0 || buffer_error(n->ctx) < 0)
                 return zone_err_set(err, -ENOMEM, "create an nftables context: buffers");
-        }
-        *ret = ctx;
+        *ret = steal_pointer(&n);
         return 0;
 }
 
 /* Runs nft commands; on failure the message is nft's first error line, after what. */
-static int nat_run(struct nft_ctx *ctx, const char *cmd, bool *ret_exists, const char *what,
+static int nat_run(struct nat_nft *ctx, const char *cmd, bool *ret_exists, const char *what,
                    struct zone_err **err)
 {
         if (ret_exists)
                 *ret_exists = false;
-        if (nft_run_cmd_from_buffer(ctx, cmd) == 0)
+        if (ctx->run_cmd(ctx->ctx, cmd) == 0)
                 return 0;
-        const char *e = nft_ctx_get_error_buffer(ctx);
+        const char *e = ctx->error_buffer(ctx->ctx);
         if (!e)
                 e = "";
         if (ret_exists && strstr(e, "File exists"))
@@ -301,11 +341,11 @@ static int parse_set(yajl_val s, struct nat_table *t)
 }
 
 /* The "nftables" array of a JSON listing, parsed into *ret_root. */
-static int parse_listing(struct nft_ctx *ctx, const char *what, yajl_val *ret_root,
+static int parse_listing(struct nat_nft *ctx, const char *what, yajl_val *ret_root,
                          yajl_val *ret_items, struct zone_err **err)
 {
         char json_err[256];
-        const char *out = nft_ctx_get_output_buffer(ctx);
+        const char *out = ctx->output_buffer(ctx->ctx);
         const char *np[] = {"nftables", NULL};
         yajl_val root = yajl_tree_parse(out ? out : "", json_err, sizeof(json_err));
         yajl_val items = root ? yajl_tree_get(root, np, yajl_t_array) : NULL;
@@ -319,7 +359,7 @@ static int parse_listing(struct nft_ctx *ctx, const char *what, yajl_val *ret_ro
         return 0;
 }
 
-static int nat_list_json(struct nft_ctx *ctx, struct nat_table *t, struct zone_err **err)
+static int nat_list_json(struct nat_nft *ctx, struct nat_table *t, struct zone_err **err)
 {
         const char *what = "list nftables tables";
         int r = nat_run(ctx, "list tables inet", NULL, what, err);
@@ -362,13 +402,13 @@ static int nat_list_json(struct nft_ctx *ctx, struct nat_table *t, struct zone_e
 }
 
 /* Reads the table (absent: t->exists false) from nft's JSON listing. */
-static int nat_list(struct nft_ctx *ctx, struct nat_table *t, struct zone_err **err)
+static int nat_list(struct nat_nft *ctx, struct nat_table *t, struct zone_err **err)
 {
         *t = (struct nat_table){0};
-        unsigned flags = nft_ctx_output_get_flags(ctx);
-        nft_ctx_output_set_flags(ctx, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
+        unsigned flags = ctx->get_flags(ctx->ctx);
+        ctx->set_flags(ctx->ctx, flags | NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
         int r = nat_list_json(ctx, t, err);
-        nft_ctx_output_set_flags(ctx, flags);
+        ctx->set_flags(ctx->ctx, flags);
         if (r < 0)
                 nat_table_clear(t);
         return r;
@@ -416,18 +456,25 @@ static int check_id(const char *zone_id, struct zone_err **err)
         return 0;
 }
 
-static bool is_zone_comment(const char *comment, const char *zone_id)
+static bool is_tagged(const char *comment, const char *kind, const char *name)
 {
-        return comment && strncmp(comment, "zone:", 5) == 0 && strcmp(comment + 5, zone_id) == 0;
+        size_t k = strlen(kind);
+        return comment && strncmp(comment, kind, k) == 0 && strcmp(comment + k, name) == 0;
 }
 
-/* Appends the commands deleting the zone's rules and ports; *ret_left is what stays. */
-static void delete_zone_cmds(FILE *f, const struct nat_table *t, const char *zone_id,
-                             size_t *ret_mine, size_t *ret_left)
+static bool is_zone_comment(const char *comment, const char *zone_id)
+{
+        return is_tagged(comment, "zone:", zone_id);
+}
+
+/* Appends the commands deleting the rules and ports tagged KIND NAME ("zone:" and an id, or
+ * "bridge:" and a bridge); *ret_left is what stays. */
+static void delete_tagged_cmds(FILE *f, const struct nat_table *t, const char *kind,
+                               const char *name, size_t *ret_mine, size_t *ret_left)
 {
         size_t mine = 0, left = 0;
         for (size_t i = 0; i < t->n_rules; i++) {
-                if (!is_zone_comment(t->rules[i].comment, zone_id)) {
+                if (!is_tagged(t->rules[i].comment, kind, name)) {
                         left++;
                         continue;
                 }
@@ -436,7 +483,7 @@ static void delete_zone_cmds(FILE *f, const struct nat_table *t, const char *zon
                         t->rules[i].handle);
         }
         for (size_t i = 0; i < t->n_elems; i++) {
-                if (!is_zone_comment(t->elems[i].comment, zone_id)) {
+                if (!is_tagged(t->elems[i].comment, kind, name)) {
                         left++;
                         continue;
                 }
@@ -476,8 +523,19 @@ static bool valid_ifname(const char *s)
         return true;
 }
 
-int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
-                 const struct zone_port *ports, size_t n_ports, struct zone_err **err)
+/* The table and its chains and set, as every transaction that adds a rule begins. */
+#define NAT_SKELETON                                                                               \
+        "add table " NAT_TABLE "\n"                                                                \
+        "add chain " NAT_TABLE " prerouting { type nat hook prerouting priority -100; }\n"         \
+        "add chain " NAT_TABLE " output { type nat hook output priority -100; }\n"                 \
+        "add chain " NAT_TABLE " postrouting { type nat hook postrouting priority 100; }\n"        \
+        "add chain " NAT_TABLE " guard { type filter hook prerouting priority -300; }\n"           \
+        "add set " NAT_TABLE " " NAT_SET " { type inet_proto . inet_service; }\n"
+
+/* zone_nat_add (egress: the zone's own masquerade) and zone_nat_publish (none). */
+static int nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
+                   const struct zone_port *ports, size_t n_ports, bool egress,
+                   struct zone_err **err)
 {
         int r = check_id(zone_id, err);
         if (r < 0)
@@ -551,7 +609,7 @@ int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                 }
         }
 
-        _cleanup_nft_ struct nft_ctx *ctx = NULL;
+        _cleanup_nft_ struct nat_nft *ctx = NULL;
         r = nat_ctx(&ctx, err);
         if (r < 0)
                 return r;
@@ -592,22 +650,17 @@ int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                 return zone_err_sys(err, -errno, "NAT rules for zone %s: build commands", zone_id);
         }
         size_t mine = 0, left = 0;
-        delete_zone_cmds(f, &t, zone_id, &mine, &left);
+        delete_tagged_cmds(f, &t, "zone:", zone_id, &mine, &left);
         nat_table_clear(&t);
 
-        fputs("add table " NAT_TABLE "\n"
-              "add chain " NAT_TABLE " prerouting { type nat hook prerouting priority -100; }\n"
-              "add chain " NAT_TABLE " output { type nat hook output priority -100; }\n"
-              "add chain " NAT_TABLE " postrouting { type nat hook postrouting priority 100; }\n"
-              "add chain " NAT_TABLE " guard { type filter hook prerouting priority -300; }\n"
-              "add set " NAT_TABLE " " NAT_SET " { type inet_proto . inet_service; }\n",
-              f);
+        fputs(NAT_SKELETON, f);
         const char *c = zone_id;
         /* Egress: the zone's address leaving through anything but its bridge. */
-        fprintf(f,
-                "add rule " NAT_TABLE " postrouting %s saddr %s oifname != \"%s\" masquerade "
-                "comment \"zone:%s\"\n",
-                ipk, addr, bridge, c);
+        if (egress)
+                fprintf(f,
+                        "add rule " NAT_TABLE " postrouting %s saddr %s oifname != \"%s\" "
+                        "masquerade comment \"zone:%s\"\n",
+                        ipk, addr, bridge, c);
         for (size_t i = 0; i < n_ports; i++) {
                 const struct zone_port *p = &ports[i];
                 const char *pr = proto_name(p->proto);
@@ -672,15 +725,26 @@ int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
         return r;
 }
 
-/* ---- zone_nat_remove, zone_nat_zones ---- */
-
-int zone_nat_remove(const char *zone_id, struct zone_err **err)
+int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
+                 const struct zone_port *ports, size_t n_ports, struct zone_err **err)
 {
-        int r = check_id(zone_id, err);
-        if (r < 0)
-                return r;
-        _cleanup_nft_ struct nft_ctx *ctx = NULL;
-        r = nat_ctx(&ctx, err);
+        return nat_add(zone_id, bridge, zone_addr, ports, n_ports, true, err);
+}
+
+int zone_nat_publish(const char *zone_id, const char *bridge, const char *zone_addr,
+                     const struct zone_port *ports, size_t n_ports, struct zone_err **err)
+{
+        return nat_add(zone_id, bridge, zone_addr, ports, n_ports, false, err);
+}
+
+/* ---- a network's egress ---- */
+
+/* Deletes the rules tagged kind:name (and the table when nothing else is in it). */
+static int nat_remove_tagged(const char *kind, const char *name, const char *what,
+                             struct zone_err **err)
+{
+        _cleanup_nft_ struct nat_nft *ctx = NULL;
+        int r = nat_ctx(&ctx, err);
         if (r < 0)
                 return r;
         _cleanup_close_ int lock = -1;
@@ -693,28 +757,103 @@ int zone_nat_remove(const char *zone_id, struct zone_err **err)
                 return r;
         if (!t.exists)
                 return 0;
-
         _cleanup_free_ char *cmd = NULL;
         size_t cmd_len = 0;
         FILE *f = open_memstream(&cmd, &cmd_len);
         if (!f) {
                 nat_table_clear(&t);
-                return zone_err_sys(err, -errno, "remove NAT rules of zone %s: build commands",
-                                    zone_id);
+                return zone_err_sys(err, -errno, "%s: build commands", what);
         }
         size_t mine = 0, left = 0;
-        delete_zone_cmds(f, &t, zone_id, &mine, &left);
+        delete_tagged_cmds(f, &t, kind, name, &mine, &left);
         nat_table_clear(&t);
         if (left == 0)
                 fputs("delete table " NAT_TABLE "\n", f);
         if (fclose(f) != 0)
-                return zone_err_sys(err, -errno, "remove NAT rules of zone %s: build commands",
-                                    zone_id);
+                return zone_err_sys(err, -errno, "%s: build commands", what);
         if (mine == 0 && left > 0)
                 return 0;
+        return nat_run(ctx, cmd, NULL, what, err);
+}
+
+int zone_nat_network_add(const char *bridge, const char *subnet, struct zone_err **err)
+{
+        if (!valid_ifname(bridge))
+                return zone_err_set(err, -EINVAL, "egress NAT: invalid bridge name \"%s\"",
+                                    bridge ? bridge : "");
+        /* "A.B.C.D/N", as zone_cidr_parse would take it, checked here to go into nft text. */
+        char ip[INET_ADDRSTRLEN];
+        struct in_addr a;
+        const char *slash = subnet ? strchr(subnet, '/') : NULL;
+        char *end = NULL;
+        long prefix = slash ? strtol(slash + 1, &end, 10) : -1;
+        if (!slash || (size_t)(slash - subnet) >= sizeof(ip) || !slash[1] || *end || prefix < 0 ||
+            prefix > 32)
+                return zone_err_set(err, -EINVAL,
+                                    "egress NAT of bridge %s: malformed subnet \"%s\"", bridge,
+                                    subnet ? subnet : "");
+        memcpy(ip, subnet, (size_t)(slash - subnet));
+        ip[slash - subnet] = '\0';
+        if (inet_pton(AF_INET, ip, &a) != 1)
+                return zone_err_set(err, -EINVAL,
+                                    "egress NAT of bridge %s: malformed subnet \"%s\"", bridge,
+                                    subnet);
+
+        _cleanup_nft_ struct nat_nft *ctx = NULL;
+        int r = nat_ctx(&ctx, err);
+        if (r < 0)
+                return r;
+        _cleanup_close_ int lock = -1;
+        r = nat_lock(&lock, err);
+        if (r < 0)
+                return r;
+        struct nat_table t;
+        r = nat_list(ctx, &t, err);
+        if (r < 0)
+                return r;
+        _cleanup_free_ char *cmd = NULL;
+        size_t cmd_len = 0;
+        FILE *f = open_memstream(&cmd, &cmd_len);
+        if (!f) {
+                nat_table_clear(&t);
+                return zone_err_sys(err, -errno, "egress NAT of bridge %s: build commands", bridge);
+        }
+        size_t mine = 0, left = 0;
+        /* The bridge's earlier rule (another subnet, or a crash before its removal) goes. */
+        delete_tagged_cmds(f, &t, "bridge:", bridge, &mine, &left);
+        nat_table_clear(&t);
+        fputs(NAT_SKELETON, f);
+        fprintf(f,
+                "add rule " NAT_TABLE " postrouting ip saddr %s/%ld oifname != \"%s\" masquerade "
+                "comment \"bridge:%s\"\n",
+                ip, prefix, bridge, bridge);
+        if (fclose(f) != 0)
+                return zone_err_sys(err, -errno, "egress NAT of bridge %s: build commands", bridge);
+        char what[96];
+        snprintf(what, sizeof(what), "add the egress NAT rule of bridge %s", bridge);
+        return nat_run(ctx, cmd, NULL, what, err);
+}
+
+int zone_nat_network_remove(const char *bridge, struct zone_err **err)
+{
+        if (!valid_ifname(bridge))
+                return zone_err_set(err, -EINVAL, "egress NAT: invalid bridge name \"%s\"",
+                                    bridge ? bridge : "");
+        char what[96];
+        snprintf(what, sizeof(what), "remove the egress NAT rule of bridge %s", bridge);
+        return nat_remove_tagged("bridge:", bridge, what, err);
+}
+
+/* ---- zone_nat_remove, zone_nat_zones ---- */
+
+int zone_nat_remove(const char *zone_id, struct zone_err **err)
+{
+        int r = check_id(zone_id, err);
+        if (r < 0)
+                return r;
         char what[64 + NAT_ID_MAX];
         snprintf(what, sizeof(what), "remove NAT rules of zone %s", zone_id);
-        return nat_run(ctx, cmd, NULL, what, err);
+        return nat_remove_tagged("zone:", zone_id, what, err);
 }
 
 static int add_id(char ***ids, const char *comment)
@@ -729,7 +868,7 @@ static int add_id(char ***ids, const char *comment)
 
 int zone_nat_zones(char ***ret_ids, struct zone_err **err)
 {
-        _cleanup_nft_ struct nft_ctx *ctx = NULL;
+        _cleanup_nft_ struct nat_nft *ctx = NULL;
         int r = nat_ctx(&ctx, err);
         if (r < 0)
                 return r;

@@ -1,7 +1,8 @@
 /* Egress NAT and published ports, with nftables (libnftables), in one table the project owns
  * ("inet zone") in the current network namespace (the host side of the zones' bridge). The
  * table is made with the first rule and removed with the last; no other table is touched.
- * Every rule of a zone carries the comment "zone:ID", which is how it is found again. */
+ * Every rule of a zone carries the comment "zone:ID", a network's egress rule "bridge:NAME",
+ * which is how they are found again. libnftables is loaded (dlopen) by these calls only. */
 #pragma once
 
 #include <stddef.h>
@@ -32,6 +33,19 @@ int zone_port_parse(const char *spec, struct zone_port *ret, struct zone_err **e
  * serialised by a flock on /run/zone/nat.lock. */
 int zone_nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                  const struct zone_port *ports, size_t n_ports, struct zone_err **err);
+
+/* zone_nat_add without the zone's own egress masquerade, for a zone on a network whose egress
+ * rule (zone_nat_network_add) covers it: the published ports alone, tagged "zone:ID". */
+int zone_nat_publish(const char *zone_id, const char *bridge, const char *zone_addr,
+                     const struct zone_port *ports, size_t n_ports, struct zone_err **err);
+
+/* Egress NAT of a whole network: "ip saddr SUBNET oifname != BRIDGE masquerade", tagged
+ * "bridge:BRIDGE" (subnet "A.B.C.D/N"). Made with the network's bridge, so starting a zone
+ * without published ports changes no rule; replaces the bridge's earlier rule. The table
+ * stays while such a rule is in it. */
+int zone_nat_network_add(const char *bridge, const char *subnet, struct zone_err **err);
+/* Removes the bridge's egress rule (none: 0), and the table when nothing is left in it. */
+int zone_nat_network_remove(const char *bridge, struct zone_err **err);
 
 /* Removes every rule of the zone (none: 0), and the table when no rule is left. */
 int zone_nat_remove(const char *zone_id, struct zone_err **err);

@@ -60,6 +60,7 @@ struct zone_lease {
         uint64_t netns_ino;       /* its inode when leased: the holder is alive while they match */
         uint64_t host_ino;        /* the namespace the bridge and veth live in */
         char *rootfs;             /* where etc/hosts is kept current; NULL for none */
+        bool nat;                 /* has NAT rules of its own (published ports) to remove */
 };
 
 int zone_lease_list(const char *root, const char *network, struct zone_lease **ret, size_t *ret_n,

@@ -294,7 +294,9 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
                         lease_drop(sk, host_ino, l, &n, i--);
                 }
 
-        struct zone_lease me = {.netns_ino = netns_ino, .host_ino = host_ino};
+        /* Only published ports need rules of the zone's own: egress is the network's rule. */
+        struct zone_lease me = {
+            .netns_ino = netns_ino, .host_ino = host_ino, .nat = a->n_ports > 0};
         bool clash = true;
         for (unsigned salt = 0; clash && r == 0; salt++) {
                 veth_name(a->id, salt, me.veth);
@@ -346,7 +348,7 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
 
         int br = 0;
         unsigned mtu = 0;
-        bool br_made = false, veth_made = false, nat_made = false;
+        bool br_made = false, veth_made = false, nat_made = false, egress_made = false;
         _cleanup_close_ int nsfd = -1;
         struct nl_sock *zsk = NULL;
         r = net_bridge_ensure(sk, &net, &br, &mtu, &br_made, err);
@@ -354,6 +356,14 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
         if (r >= 0 && br_made &&
             (r = write_string_at(AT_FDCWD, "/proc/sys/net/ipv4/ip_forward", "1")) < 0)
                 r = zone_err_sys(err, r, "enable net.ipv4.ip_forward");
+        /* The network's egress rule comes and goes with its bridge: a zone without published
+         * ports then needs no nftables work at all (gc puts it back if it went missing). */
+        if (r >= 0 && br_made) {
+                char cidr[INET_ADDRSTRLEN + 4];
+                snprintf(cidr, sizeof(cidr), "%s/%d", sstr, net.prefix);
+                if ((r = zone_nat_network_add(net.bridge, cidr, err)) >= 0)
+                        egress_made = true;
+        }
         /* The lease is on disk before any interface exists, so gc finds what a crash leaves. */
         if (r >= 0)
                 r = net_leases_write(&s, name, l, n, err);
@@ -379,7 +389,8 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
         if (r >= 0)
                 r = net_zone_configure(zsk, addr, net.prefix, net.gateway, err);
         net_nl_close(zsk);
-        if (r >= 0 && (r = zone_nat_add(a->id, net.bridge, astr, a->ports, a->n_ports, err)) >= 0)
+        if (r >= 0 && a->n_ports &&
+            (r = zone_nat_publish(a->id, net.bridge, astr, a->ports, a->n_ports, err)) >= 0)
                 nat_made = true;
         if (r >= 0 && a->rootfs)
                 r = net_resolv_write(a->rootfs, a->resolv_conf, err);
@@ -393,8 +404,11 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
                 lease_drop(NULL, 0, l, &n, n - 1);
                 net_leases_write(&s, name, l, n, NULL);
                 hosts_update(l, n, NULL, NULL);
-                if (br_made && n == 0)
+                if (br_made && n == 0) {
                         net_link_delete(sk, net.bridge, NULL);
+                        if (egress_made)
+                                zone_nat_network_remove(net.bridge, NULL);
+                }
                 zone_leases_free(l, n);
                 return zone_err_wrap(err, "zone %s on network %s: ", a->id, name);
         }
@@ -450,11 +464,13 @@ int zone_net_detach(const char *root, const char *id, struct zone_err **err)
                 /* A zone whose namespace is gone took its veth pair with it (the kernel
                  * deletes both ends); deleting it here would only wait for that. */
                 r = zone_lease_alive(&l[i]) ? net_link_delete(sk, l[i].veth, err) : 0;
+                bool nat = l[i].nat;
                 if (r >= 0) {
                         lease_drop(NULL, 0, l, &n, i);
                         r = net_leases_write(&s, all[k].name, l, n, err);
                 }
-                if (r >= 0)
+                /* No published port, no rule: libnftables is not even loaded. */
+                if (r >= 0 && nat)
                         r = zone_nat_remove(id, err);
                 if (r >= 0)
                         hosts_update(l, n, NULL, NULL);
@@ -516,7 +532,8 @@ int zone_network_remove(const char *root, const char *name, struct zone_err **er
                 if (r < 0)
                         return r;
         }
-        if ((r = net_leases_write(&s, name, NULL, 0, err)) < 0)
+        if ((r = zone_nat_network_remove(net.bridge, err)) < 0 ||
+            (r = net_leases_write(&s, name, NULL, 0, err)) < 0)
                 return r;
         return net_network_unlink(&s, name, err);
 }
@@ -584,6 +601,15 @@ int zone_net_gc(const char *root, struct zone_net_gc_stats *ret, struct zone_err
                 zone_leases_free(l, n);
                 if (br < 0 || r < 0)
                         return br < 0 ? br : r;
+                /* The network's egress rule, made with its bridge, is put back when something
+                 * (a flush of the ruleset) took it. */
+                if (br > 0) {
+                        char sub[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+                        snprintf(cidr, sizeof(cidr), "%s/%d", zone_ipv4_str(all[k].subnet, sub),
+                                 all[k].prefix);
+                        if ((r = zone_nat_network_add(all[k].bridge, cidr, err)) < 0)
+                                return r;
+                }
         }
         char **nat = NULL;
         if ((r = zone_nat_zones(&nat, err)) < 0)

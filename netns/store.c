@@ -360,6 +360,9 @@ int net_leases_read(struct net_store *s, const char *network, struct zone_lease 
                 snprintf(l[i].veth, sizeof(l[i].veth), "%s", veth);
                 l[i].netns_ino = tnum(e, "netns_ino");
                 l[i].host_ino = tnum(e, "host_ino");
+                /* A lease written before "nat" existed: its zone had an egress rule. */
+                const char *np[] = {"nat", NULL};
+                l[i].nat = !YAJL_IS_FALSE(yajl_tree_get(e, np, yajl_t_any));
                 if (!l[i].id || !l[i].name || (netns && !l[i].netns) || (rootfs && !l[i].rootfs))
                         r = zone_err_sys(err, -ENOMEM, "read %s/%s", s->root, path);
         }
@@ -408,6 +411,8 @@ int net_leases_write(struct net_store *s, const char *network, const struct zone
                 yajl_gen_integer(g, (long long)l[i].netns_ino);
                 gs(g, "host_ino");
                 yajl_gen_integer(g, (long long)l[i].host_ino);
+                gs(g, "nat");
+                yajl_gen_bool(g, l[i].nat);
                 if (l[i].rootfs) {
                         gs(g, "rootfs");
                         gs(g, l[i].rootfs);
