@@ -65,12 +65,14 @@ no_zone_procs() { [ -z "$(procs_in_tmp)" ]; }
 
 no_veths() { [ -z "$(host_veths)" ]; }
 
-# Nothing of any zone is left on the host side (the bridge stays with its network). A zone's
-# veth pair goes with its namespace, which the kernel tears down in the background.
+# Nothing of any zone is left on the host side (the bridge and its egress rule stay with their
+# network). A zone's veth pair goes with its namespace, which the kernel tears down in the
+# background.
 assert_net_clean() {
 	wait_for no_veths || fail "veths left: $(host_veths)"
 	[ -z "$(leases)" ] || fail "leases left: $(leases)"
-	! in_host nft list table inet zone >/dev/null 2>&1 || fail "nft table inet zone left"
+	! in_host nft list table inet zone 2>/dev/null | grep 'zone:' ||
+		fail "NAT rules of zones left"
 }
 
 @test "net-bridge: two zones on one bridge exchange TCP and resolve each other's names" {
@@ -102,11 +104,47 @@ assert_net_clean() {
 	zrun delete --force "$ID-a"
 	[ "$status" -eq 0 ]
 	assert_net_clean
-	# The bridge stays with its network until the network is removed.
+	# The bridge and the network's egress rule stay with the network until it is removed
+	# (and with it the table, which nothing else is in).
 	in_host ip link show zone0 >/dev/null
+	in_host nft list chain inet zone postrouting |
+		grep -q 'ip saddr 10.88.0.0/24 oifname != "zone0" masquerade comment "bridge:zone0"'
 	run znet rm zone
 	[ "$status" -eq 0 ]
 	! in_host ip link show zone0 >/dev/null 2>&1
+	! in_host nft list table inet zone >/dev/null 2>&1 || fail "nft table inet zone left"
+}
+
+@test "net-bridge: a zone without published ports changes no NAT rule; with ports, its own only" {
+	args sleep 1000
+	zrun create "$ID-a"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	# The network's egress rule was made with the bridge; the zone has no rule of its own.
+	[ "$(in_host nft list table inet zone | grep -c 'comment "bridge:zone0"')" -eq 1 ]
+	! in_host nft list table inet zone | grep -q 'zone:'
+	[ "$(jq -r '.leases[0].nat' "$NETROOT/leases/zone.json")" = false ]
+	another_bundle b
+	CFG_BUNDLE=$TMP/b cfg '.annotations["org.zone.net.ports"] = "18081:80"'
+	CFG_BUNDLE=$TMP/b args sleep 1000
+	zrun create --bundle "$TMP/b" "$ID-b"
+	[ "$status" -eq 0 ] || fail "$stderr"
+	in_host nft list table inet zone | grep -q "dport 18081 dnat ip to 10.88.0.3:80 comment \"zone:$ID-b\""
+	# No egress rule of the zone's own: the network's covers it.
+	! in_host nft list chain inet zone postrouting | grep -q "ip saddr 10.88.0.3 oifname"
+	zrun delete --force "$ID-b"
+	[ "$status" -eq 0 ]
+	zrun delete --force "$ID-a"
+	[ "$status" -eq 0 ]
+	assert_net_clean
+	[ "$(in_host nft list table inet zone | grep -c 'comment "bridge:zone0"')" -eq 1 ]
+	# A flushed ruleset loses the network's rule: gc puts it back.
+	in_host nft flush ruleset
+	run znet gc
+	[ "$status" -eq 0 ] || fail "$output"
+	[ "$(in_host nft list table inet zone | grep -c 'comment "bridge:zone0"')" -eq 1 ]
+	run znet rm zone
+	[ "$status" -eq 0 ]
+	! in_host nft list table inet zone >/dev/null 2>&1 || fail "nft table inet zone left"
 }
 
 @test "net-bridge: mode none gives loopback alone, up" {

@@ -157,6 +157,55 @@ ruleset() {
 	assert_failure
 }
 
+@test "net-nat: a network's egress rule covers its zones; the table stays while it is there" {
+	serve "$OUTNS" 80 "$TMP/out"
+	run nat network-add zbr0 10.199.0.0/24
+	assert_success
+	run get "$ZONENS" http://10.198.0.2/cgi-bin/peer
+	assert_success
+	assert_output --regexp '^(\[::ffff:)?10\.198\.0\.1\]?$'
+	run ip netns exec "$HOSTNS" nft list chain inet zone postrouting
+	assert_output --partial 'ip saddr 10.199.0.0/24 oifname != "zbr0" masquerade comment "bridge:zbr0"'
+	# Made again (another subnet), it replaces the bridge's rule.
+	nat network-add zbr0 10.199.0.0/16
+	[ "$(ip netns exec "$HOSTNS" nft list table inet zone | grep -c 'comment "bridge:zbr0"')" -eq 1 ]
+	nat network-add zbr0 10.199.0.0/24
+
+	# A zone publishing a port gets no egress rule of its own; its removal leaves the table.
+	run nat publish z1 zbr0 10.199.0.2 8080:80
+	assert_success
+	run get "$HOSTNS" http://127.0.0.1:8080/
+	assert_output "hello from the zone"
+	! ip netns exec "$HOSTNS" nft list chain inet zone postrouting |
+		grep -q 'ip saddr 10.199.0.2 oifname'
+	run nat zones
+	assert_output z1
+	nat remove z1
+	run nat zones
+	assert_output ''
+	ip netns exec "$HOSTNS" nft list table inet zone | grep -q 'comment "bridge:zbr0"'
+	run get "$ZONENS" http://10.198.0.2/cgi-bin/peer
+	assert_success
+
+	# The network's rule goes with the table; no zone's rule is touched by it.
+	nat publish z2 zbr0 10.199.0.2 8081:80
+	nat network-remove zbr0
+	run nat zones
+	assert_output z2
+	nat remove z2
+	[ -z "$(ruleset)" ]
+	run get "$ZONENS" http://10.198.0.2/cgi-bin/peer
+	assert_failure
+	# Bad input: nothing made.
+	run nat network-add zbr0 10.199.0.0/33
+	assert_failure
+	assert_output --partial 'malformed subnet "10.199.0.0/33"'
+	run nat network-add 'zb"r0' 10.199.0.0/24
+	assert_failure
+	assert_output --partial 'invalid bridge name'
+	[ -z "$(ruleset)" ]
+}
+
 @test "net-nat: a host address limits the published port to that address" {
 	nat add z1 zbr0 10.199.0.2 127.0.0.1:8081:80 10.198.0.1:8082:80
 	run get "$HOSTNS" http://127.0.0.1:8081/

@@ -1,11 +1,14 @@
 /* Test driver of netns/nat.h for tests/integration/net-nat.bats:
  *   nat-driver add ID BRIDGE ZONEADDR [PORTSPEC...]
+ *   nat-driver publish ID BRIDGE ZONEADDR [PORTSPEC...]   (no egress rule of the zone's)
+ *   nat-driver network-add BRIDGE SUBNET | network-remove BRIDGE
  *   nat-driver remove ID
  *   nat-driver zones          (one id a line)
  *   nat-driver parse PORTSPEC (host_ip host_port zone_port proto)
  * Errors: the library's message on stderr, exit status 1. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,8 @@ static int fail(struct zone_err *err)
 int main(int argc, char **argv)
 {
         struct zone_err *err = NULL;
-        if (argc >= 5 && strcmp(argv[1], "add") == 0) {
+        bool publish = argc >= 5 && strcmp(argv[1], "publish") == 0;
+        if (argc >= 5 && (strcmp(argv[1], "add") == 0 || publish)) {
                 size_t n = (size_t)(argc - 5);
                 struct zone_port *ports = calloc(n + 1, sizeof(*ports));
                 if (!ports)
@@ -34,10 +38,15 @@ int main(int argc, char **argv)
                                 free(ports);
                                 return fail(err);
                         }
-                int r = zone_nat_add(argv[2], argv[3], argv[4], ports, n, &err);
+                int r = publish ? zone_nat_publish(argv[2], argv[3], argv[4], ports, n, &err)
+                                : zone_nat_add(argv[2], argv[3], argv[4], ports, n, &err);
                 free(ports);
                 return r < 0 ? fail(err) : 0;
         }
+        if (argc == 4 && strcmp(argv[1], "network-add") == 0)
+                return zone_nat_network_add(argv[2], argv[3], &err) < 0 ? fail(err) : 0;
+        if (argc == 3 && strcmp(argv[1], "network-remove") == 0)
+                return zone_nat_network_remove(argv[2], &err) < 0 ? fail(err) : 0;
         if (argc == 3 && strcmp(argv[1], "remove") == 0)
                 return zone_nat_remove(argv[2], &err) < 0 ? fail(err) : 0;
         if (argc == 2 && strcmp(argv[1], "zones") == 0) {
@@ -57,7 +66,8 @@ int main(int argc, char **argv)
                        p.proto == IPPROTO_UDP ? "udp" : "tcp");
                 return 0;
         }
-        fprintf(stderr, "usage: nat-driver add ID BRIDGE ZONEADDR [PORTSPEC...] | remove ID | "
-                        "zones | parse PORTSPEC\n");
+        fprintf(stderr, "usage: nat-driver add|publish ID BRIDGE ZONEADDR [PORTSPEC...] | "
+                        "network-add BRIDGE SUBNET | network-remove BRIDGE | remove ID | zones | "
+                        "parse PORTSPEC\n");
         return 2;
 }
