@@ -31,9 +31,11 @@ int net_network_list(struct net_store *s, struct zone_network **ret, size_t *ret
 /* A network without a lease file has no leases. */
 int net_leases_read(struct net_store *s, const char *network, struct zone_lease **ret,
                     size_t *ret_n, struct zone_err **err);
-/* Replaces the lease file atomically (none left: removes it). */
+/* Replaces the lease file atomically (none left: an empty list; the file stays). */
 int net_leases_write(struct net_store *s, const char *network, const struct zone_lease *l, size_t n,
                      struct zone_err **err);
+/* Removes the network's lease file (and its spare). */
+int net_leases_unlink(struct net_store *s, const char *network, struct zone_err **err);
 /* The inode of a network namespace file (0 when it cannot be read). */
 uint64_t net_ns_ino(const char *path);
 
@@ -62,7 +64,8 @@ int net_routes_overlap(struct nl_sock *sk, uint32_t subnet, int prefix, bool *re
 /* Names of the veths enslaved to bridge_ifindex. */
 int net_bridge_veths(struct nl_sock *sk, int bridge_ifindex, char ***ret, struct zone_err **err);
 
-/* hosts.c: /etc/hosts and /etc/resolv.conf inside a root filesystem. */
-int net_hosts_write(const char *rootfs, const struct zone_lease *l, size_t n,
+/* hosts.c: /etc/hosts and /etc/resolv.conf inside a root filesystem. fresh: the zone has not
+ * started (its own regular file may be overwritten in place rather than replaced). */
+int net_hosts_write(const char *rootfs, const struct zone_lease *l, size_t n, bool fresh,
                     struct zone_err **err);
-int net_resolv_write(const char *rootfs, const char *source, struct zone_err **err);
+int net_resolv_write(const char *rootfs, const char *source, bool fresh, struct zone_err **err);

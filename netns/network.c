@@ -188,7 +188,9 @@ static int hosts_update(const struct zone_lease *l, size_t n, const char *must,
                 if (!l[i].rootfs)
                         continue;
                 struct zone_err *e = NULL;
-                int r = net_hosts_write(l[i].rootfs, l, n, &e);
+                /* The zone being attached has not started: its file may be overwritten. */
+                bool fresh = must && strcmp(l[i].id, must) == 0;
+                int r = net_hosts_write(l[i].rootfs, l, n, fresh, &e);
                 if (r < 0 && must && strcmp(l[i].id, must) == 0) {
                         *err = e;
                         return r;
@@ -393,7 +395,7 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
             (r = zone_nat_publish(a->id, net.bridge, astr, a->ports, a->n_ports, err)) >= 0)
                 nat_made = true;
         if (r >= 0 && a->rootfs)
-                r = net_resolv_write(a->rootfs, a->resolv_conf, err);
+                r = net_resolv_write(a->rootfs, a->resolv_conf, true, err);
         if (r >= 0)
                 r = hosts_update(l, n, a->id, err);
         if (r < 0) {
@@ -533,7 +535,7 @@ int zone_network_remove(const char *root, const char *name, struct zone_err **er
                         return r;
         }
         if ((r = zone_nat_network_remove(net.bridge, err)) < 0 ||
-            (r = net_leases_write(&s, name, NULL, 0, err)) < 0)
+            (r = net_leases_unlink(&s, name, err)) < 0)
                 return r;
         return net_network_unlink(&s, name, err);
 }
