@@ -56,8 +56,11 @@ static void remove_named_netns(const char *path)
 
 /* A new network namespace kept by a bind mount at path: made in a child, so this process
  * never leaves its own namespace. */
-static int make_named_netns(const char *dir, const char *path, struct zone_err **err)
+static int make_named_netns(const char *root, const char *dir, const char *path,
+                            struct zone_err **err)
 {
+        if (mkdir(root, 0755) < 0 && errno != EEXIST)
+                return zone_err_sys(err, -errno, "create %s", root);
         if (mkdir(dir, 0755) < 0 && errno != EEXIST)
                 return zone_err_sys(err, -errno, "create %s", dir);
         remove_named_netns(path); /* a previous boot's, left by a crash */
@@ -129,7 +132,7 @@ int zones_net_prepare(const struct zones_ctx *c, const struct zones_def *d, stru
         for (size_t i = 0; i < n && r >= 0; i++)
                 r = zone_port_parse(d->publish[i], &ports[i], err);
         if (r >= 0)
-                r = make_named_netns(dir, netns, err);
+                r = make_named_netns(root, dir, netns, err);
         if (r >= 0) {
                 struct zone_net_attach a = {
                     .id = d->name,

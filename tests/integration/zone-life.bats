@@ -64,7 +64,7 @@ zz() {
 monitors() {
 	local p
 	for p in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
+		case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
 		*zone-monitor*"$DATA"*) [ "$(cat "$p/stat" 2>/dev/null | awk '{print $3}')" = Z ] ||
 			echo "${p#/proc/}" ;;
 		esac
@@ -348,4 +348,7 @@ cg_of() { # cg_of CONTROLLER NAME
 	[ "$status" -eq 0 ] || fail "run: $stderr"
 	[ "$output" = hi ]
 	assert_nothing_left
+	# Its named network namespace and its lease went with it.
+	[ -z "$(ls -A "$TMP/net/netns")" ]
+	[ -z "$(cat "$TMP"/net/leases/*.json 2>/dev/null | jq -r '.leases[].id')" ]
 }
