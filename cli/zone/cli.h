@@ -47,13 +47,14 @@ void cli_zones_ctx(const struct zone_ctx *ctx, struct zones_ctx *ret);
 /* A zone's options as create and run take them (create.c). */
 struct cli_zone_flags {
         const char *type, *memory, *cpus, *pids_limit, *network, *user, *workdir, *hostname,
-            *restart, *cgroup_parent, *log_size, *log_files;
+            *restart, *cgroup_parent, *log_size, *log_files, *net_root;
         char **env, **env_file, **volume, **publish;
         bool read_only;
 };
 /* Fills o with the flags (not terminated) and returns how many. */
 size_t cli_zone_flags(struct cli_zone_flags *f, struct opt *o);
-int cli_zone_flags_apply(const struct cli_zone_flags *f, struct zones_def *d, struct zone_err **err);
+int cli_zone_flags_apply(const struct cli_zone_flags *f, struct zones_def *d,
+                         struct zone_err **err);
 void cli_zone_flags_done(struct cli_zone_flags *f);
 /* zone login, exec, stats, completion (login.c, exec.c, stats.c, completion.c). */
 int cmd_login(struct zone_ctx *ctx, int argc, char **argv);

@@ -12,11 +12,11 @@
 
 #define USAGE "NAME --image IMAGE [options] [--] [CMD...]"
 
-/* The monitor: $ZONE_MONITOR, else beside this program, else beside its directory (the ASan
- * build in BUILD/asan/ uses BUILD/zone-monitor). */
-static char *find_monitor(const char *self)
+/* A program of ours (the monitor, the network hook): $ENV, else beside this program, else
+ * beside its directory (the ASan build in BUILD/asan/ uses BUILD/zone-monitor). */
+static char *find_program(const char *self, const char *name, const char *env_name)
 {
-        const char *env = getenv("ZONE_MONITOR");
+        const char *env = getenv(env_name);
         if (env && *env)
                 return strdup(env);
         if (!self)
@@ -26,7 +26,7 @@ static char *find_monitor(const char *self)
         for (int up = 0; up < 2; up++) {
                 char *d = dirname(dir);
                 char *path = NULL;
-                if (asprintf(&path, "%s/" ZONES_MONITOR_NAME, d) < 0)
+                if (asprintf(&path, "%s/%s", d, name) < 0)
                         return NULL;
                 if (access(path, X_OK) == 0)
                         return path;
@@ -39,16 +39,19 @@ static char *find_monitor(const char *self)
 void cli_zones_ctx(const struct zone_ctx *ctx, struct zones_ctx *ret)
 {
         static char self[PATH_MAX];
-        static char *monitor;
+        static char *monitor, *hook;
         ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
         self[n > 0 ? n : 0] = 0;
         if (!monitor)
-                monitor = find_monitor(n > 0 ? self : NULL);
+                monitor = find_program(n > 0 ? self : NULL, ZONES_MONITOR_NAME, "ZONE_MONITOR");
+        if (!hook)
+                hook = find_program(n > 0 ? self : NULL, ZONES_NET_HOOK_NAME, "ZONE_NET_HOOK");
         *ret = (struct zones_ctx){
             .zctx = ctx,
             .data_root = cli_data_root,
             .monitor_path = monitor,
             .zone_path = n > 0 ? self : NULL,
+            .net_hook_path = hook,
         };
 }
 
@@ -65,7 +68,10 @@ size_t cli_zone_flags(struct cli_zone_flags *f, struct opt *o)
             {"env-file", 0, OPT_LIST, &f->env_file, "NAME=VALUE lines from a file"},
             {"volume", 'v', OPT_LIST, &f->volume, "SRC:DST[:ro] bind mount of a host path"},
             {"publish", 'p', OPT_LIST, &f->publish, "[IP:]HOSTPORT:PORT[/udp] (needs bridge)"},
-            {"network", 0, OPT_STRING, &f->network, "none (default: loopback only) or host"},
+            {"network", 0, OPT_STRING, &f->network,
+             "bridge[:NETWORK] (default), none, host, zone:NAME or a namespace path"},
+            {"net-root", 0, OPT_STRING, &f->net_root,
+             "networks and leases (default $ZONE_NET_ROOT, else /run/zone/net)"},
             {"read-only", 0, OPT_BOOL, &f->read_only, "read-only root filesystem"},
             {"user", 'u', OPT_STRING, &f->user, "USER[:GROUP], names from the image"},
             {"workdir", 'w', OPT_STRING, &f->workdir, "working directory"},
@@ -100,6 +106,7 @@ int cli_zone_flags_apply(const struct cli_zone_flags *f, struct zones_def *d, st
             {"workdir", f->workdir},   {"hostname", f->hostname},
             {"restart", f->restart},   {"cgroup-parent", cg && *cg ? cg : NULL},
             {"log-size", f->log_size}, {"log-files", f->log_files},
+            {"net-root", f->net_root},
         };
         int r = 0;
         for (size_t i = 0; r >= 0 && i < ARRAY_SIZE(one); i++)

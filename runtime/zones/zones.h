@@ -17,6 +17,9 @@
  *   monitor.lock   flock'ed by the zone's monitor for its whole life: a free lock means no monitor
  *   monitor.pid    the monitor's pid (for people and tests; the lock is what the code trusts)
  *   lock           flock'ed by commands that change the zone (create, boot, halt, rm, config set)
+ *   net            a bridge-mode boot's network: root (the net root), network, and for a VM
+ *                  zone netns (the named namespace runtime/zones made and attached); removed
+ *                  when the zone's network is released (halt, rm, the end of a foreground run)
  *
  * States: configured (definition only) -> installed (bundle made) -> running (libzone says so)
  * -> installed again once halted or exited. Functions return 0 or a negative errno and fill
@@ -37,13 +40,15 @@ struct zone_spec;
 #define ZONES_LOG_FILES     3
 #define ZONES_MONITOR_NAME  "zone-monitor"
 #define ZONES_HALT_TIME     10
+#define ZONES_NET_HOOK_NAME "zone-net-hook"
 
 /* Where and how: the libzone context (state root), the data root, the programs to start. */
 struct zones_ctx {
         const struct zone_ctx *zctx;
-        const char *data_root;    /* NULL: ZONES_DATA_ROOT */
-        const char *monitor_path; /* the zone-monitor program boot starts */
-        const char *zone_path;    /* the zone program (a --rm zone's monitor runs `zone rm`) */
+        const char *data_root;     /* NULL: ZONES_DATA_ROOT */
+        const char *monitor_path;  /* the zone-monitor program boot starts */
+        const char *zone_path;     /* the zone program (a --rm zone's monitor runs `zone rm`) */
+        const char *net_hook_path; /* zone-net-hook: a light zone's createRuntime/poststop hook */
 };
 
 enum zones_restart { ZONES_RESTART_NO, ZONES_RESTART_ON_FAILURE, ZONES_RESTART_ALWAYS };
@@ -60,7 +65,9 @@ struct zones_def {
         uint64_t cpus_milli; /* CPUs x 1000 */
         int64_t pids_limit;
         bool read_only, auto_remove;
-        char *user, *workdir, *hostname, *network, *cgroup_parent;
+        char *user, *workdir, *hostname, *cgroup_parent;
+        char *network;  /* NULL: bridge (the default network) */
+        char *net_root; /* NULL: $ZONE_NET_ROOT, else netns/'s default */
         enum zones_restart restart;
         int restart_max; /* on-failure:N; 0 = no limit */
         uint64_t log_size;
@@ -80,6 +87,8 @@ int zones_def_unset(struct zones_def *d, const char *key, struct zone_err **err)
 bool zones_key_known(const char *key, bool *is_list);
 /* Reads the K=V lines of an env file (blank lines and # comments skipped) into d->env. */
 int zones_def_env_file(struct zones_def *d, const char *path, struct zone_err **err);
+/* Whether the zone is on a bridge (network unset, bridge or bridge:NETWORK). */
+bool zones_def_bridge(const struct zones_def *d);
 /* Checks what only the whole definition can tell (a type this host runs, -p without bridge). */
 int zones_def_check(const struct zones_def *d, struct zone_err **err);
 /* zone.conf text; the caller frees. */
@@ -109,6 +118,23 @@ int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_
  * foreground run with -t). */
 int zones_write_config(const struct zones_ctx *c, const struct zones_def *d, bool terminal,
                        struct zone_err **err);
+
+/* The zone's network (zones_net.c). A light zone on a bridge gets zone-net-hook as its
+ * createRuntime and poststop hook (libzone runs them at every create and delete, so a restart
+ * re-attaches and a delete detaches); a VM zone gets a named network namespace
+ * (NET_ROOT/netns/NAME, a bind mount) made and attached here, which its config names by path.
+ * zones_net_prepare runs before each boot's config is written (it records the `net` file);
+ * zones_net_release undoes what a boot made (no record: nothing to do). */
+int zones_net_check(const struct zones_def *d, struct zone_err **err);
+int zones_net_prepare(const struct zones_ctx *c, const struct zones_def *d, struct zone_err **err);
+int zones_net_release(const struct zones_ctx *c, const char *name, struct zone_err **err);
+/* Applies the network to a boot's config: namespace, hooks, annotations. */
+int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct zone_spec *spec,
+                   struct zone_err **err);
+/* The address the zone holds (its live lease), or NULL. */
+char *zones_net_address(const struct zones_ctx *c, const char *name);
+/* The type a boot of d gets: the definition's, else the image's label, else light. */
+char *zones_effective_type(const struct zones_ctx *c, const struct zones_def *d);
 
 /* The lifecycle (zones_life.c). */
 /* Checks d, records it (configured) and installs it (bundle from the image); on failure

@@ -26,7 +26,7 @@ static const struct key {
     {"pids-limit", K_OTHER},     {"read-only", K_BOOL},   {"user", K_STRING},
     {"workdir", K_STRING},       {"hostname", K_STRING},  {"network", K_STRING},
     {"cgroup-parent", K_STRING}, {"restart", K_OTHER},    {"log-size", K_SIZE},
-    {"log-files", K_OTHER},      {"auto-remove", K_BOOL},
+    {"log-files", K_OTHER},      {"auto-remove", K_BOOL}, {"net-root", K_STRING},
 };
 
 static const struct key *find_key(const char *name)
@@ -66,6 +66,7 @@ void zones_def_done(struct zones_def *d)
         free(d->hostname);
         free(d->network);
         free(d->cgroup_parent);
+        free(d->net_root);
         zones_def_init(d);
 }
 
@@ -87,6 +88,8 @@ static char **string_field(struct zones_def *d, const char *key)
                 return &d->network;
         if (strcmp(key, "cgroup-parent") == 0)
                 return &d->cgroup_parent;
+        if (strcmp(key, "net-root") == 0)
+                return &d->net_root;
         return NULL;
 }
 
@@ -308,6 +311,33 @@ static int check_type(const char *v, struct zone_err **err)
                             e ? e->msg : "unusable", usable[0] ? usable : "none");
 }
 
+/* A network (or bridge) name as netns/ takes it: letters, digits, '-', '_' and '.'. */
+static bool network_name_ok(const char *s)
+{
+        if (!*s || strlen(s) >= 64)
+                return false;
+        for (; *s; s++)
+                if (!(*s >= 'a' && *s <= 'z') && !(*s >= 'A' && *s <= 'Z') &&
+                    !(*s >= '0' && *s <= '9') && !strchr("-_.", *s))
+                        return false;
+        return true;
+}
+
+/* bridge[:NETWORK], none, host, zone:NAME or an absolute namespace path (podman's modes). */
+static int check_network(const char *v, struct zone_err **err)
+{
+        if (!strcmp(v, "bridge") || !strcmp(v, "none") || !strcmp(v, "host") || v[0] == '/')
+                return 0;
+        if (!strncmp(v, "bridge:", 7) && network_name_ok(v + 7))
+                return 0;
+        if (!strncmp(v, "zone:", 5) && zone_id_validate(v + 5, NULL) >= 0)
+                return 0;
+        return zone_err_set(err, -EINVAL,
+                            "network: \"%s\" is not bridge[:NETWORK], none, host, zone:NAME or "
+                            "a namespace path",
+                            v);
+}
+
 static bool has_newline(const char *s)
 {
         return strchr(s, '\n') || strchr(s, '\r');
@@ -334,14 +364,12 @@ int zones_def_set(struct zones_def *d, const char *key, const char *value, struc
                 if ((r = check_type(value, err)) < 0)
                         return r;
         } else if (strcmp(key, "network") == 0) {
-                if (strcmp(value, "bridge") == 0 || strncmp(value, "bridge:", 7) == 0)
-                        return zone_err_set(err, -ENOTSUP,
-                                            "network %s: bridge networking is not in this build "
-                                            "yet; use none or host",
-                                            value);
-                if (strcmp(value, "none") != 0 && strcmp(value, "host") != 0)
-                        return zone_err_set(err, -EINVAL, "network: \"%s\" is not none or host",
-                                            value);
+                if ((r = check_network(value, err)) < 0)
+                        return r;
+        } else if (strcmp(key, "net-root") == 0) {
+                if (value[0] != '/')
+                        return zone_err_set(err, -EINVAL,
+                                            "net-root: \"%s\" is not an absolute path", value);
         } else if (strcmp(key, "user") == 0) {
                 if (!*value || strchr(value, ' '))
                         return zone_err_set(err, -EINVAL, "user: \"%s\" is not USER[:GROUP]",
@@ -483,16 +511,20 @@ int zones_def_env_file(struct zones_def *d, const char *path, struct zone_err **
         return 0;
 }
 
+bool zones_def_bridge(const struct zones_def *d)
+{
+        return !d->network || !strcmp(d->network, "bridge") || !strncmp(d->network, "bridge:", 7);
+}
+
 int zones_def_check(const struct zones_def *d, struct zone_err **err)
 {
         if (!d->image)
                 return zone_err_set(err, -EINVAL, "image: required");
-        bool bridge = d->network && strncmp(d->network, "bridge", 6) == 0;
-        if (d->publish && !bridge)
+        if (d->publish && !zones_def_bridge(d))
                 return zone_err_set(err, -EINVAL,
-                                    "publish %s: publishing ports needs --network bridge, which "
-                                    "this build does not have yet",
-                                    d->publish[0]);
+                                    "publish %s: publishing ports needs --network bridge (the "
+                                    "default), not %s",
+                                    d->publish[0], d->network);
         return 0;
 }
 

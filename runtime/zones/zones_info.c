@@ -32,8 +32,7 @@ static int64_t record_int(const struct zones_ctx *c, const char *name, const cha
         return v ? strtoll(v, NULL, 10) : 0;
 }
 
-/* The type a boot gets: the definition's, else the image's label, else light. */
-static char *effective_type(const struct zones_ctx *c, const struct zones_def *d)
+char *zones_effective_type(const struct zones_ctx *c, const struct zones_def *d)
 {
         if (d->type)
                 return strdup(d->type);
@@ -53,8 +52,10 @@ static int info_from(const struct zones_ctx *c, const struct zones_def *d, struc
         memset(i, 0, sizeof(*i));
         i->name = strdup(d->name);
         i->image = strdup(d->image);
-        i->type = effective_type(c, d);
-        i->address = strdup(d->network && !strcmp(d->network, "host") ? "host" : "-");
+        i->type = zones_effective_type(c, d);
+        i->address = zones_net_address(c, d->name);
+        if (!i->address)
+                i->address = strdup(d->network && !strcmp(d->network, "host") ? "host" : "-");
         i->monitor = zones_monitor_alive(c, d->name);
         const char *st = zones_libzone_status(c, d->name, &i->pid);
         _cleanup_free_ char *image_json = zones_path(c, d->name, "image.json");

@@ -144,7 +144,7 @@ int zones_create(const struct zones_ctx *c, struct zones_def *d, struct zone_err
         int r;
         if (!d->name && (r = generate_name(c, &d->name)) < 0)
                 return zone_err_sys(err, r, "generate a zone name");
-        if ((r = zones_def_check(d, err)) < 0)
+        if ((r = zones_def_check(d, err)) < 0 || (r = zones_net_check(d, err)) < 0)
                 return r;
         /* The image must be there, and is recorded by its full name. */
         struct zone_image_store *s = NULL;
@@ -216,8 +216,13 @@ static int prepare_locked(const struct zones_ctx *c, struct zones_def *d, const 
         /* Its process died with no monitor to clean up after it. */
         if (st && (r = zone_delete(c->zctx, name, true, err)) < 0)
                 return r;
-        if ((r = zones_write_config(c, d, terminal, err)) < 0)
+        /* What a boot whose end nobody saw left of the network, then this boot's. */
+        if ((r = zones_net_release(c, name, err)) < 0 || (r = zones_net_prepare(c, d, err)) < 0)
                 return r;
+        if ((r = zones_write_config(c, d, terminal, err)) < 0) {
+                zones_net_release(c, name, NULL);
+                return r;
+        }
         _cleanup_free_ char *stop = zones_path(c, name, "stop");
         if (stop)
                 unlink(stop);
@@ -287,8 +292,9 @@ int zones_boot(const struct zones_ctx *c, const char *name, struct zone_err **er
         struct zones_def d;
         zones_def_init(&d);
         int r = lock_zone(c, name, &lock, err);
-        if (r >= 0 && (r = prepare_locked(c, &d, name, false, err)) >= 0)
-                r = spawn_monitor(c, name, err);
+        if (r >= 0 && (r = prepare_locked(c, &d, name, false, err)) >= 0 &&
+            (r = spawn_monitor(c, name, err)) < 0 && !zones_monitor_alive(c, name))
+                zones_net_release(c, name, NULL);
         zones_def_done(&d);
         return r;
 }
@@ -326,7 +332,7 @@ static int halt_locked(const struct zones_ctx *c, const char *name, int timeout,
                         continue;
                 }
                 if (!monitor && !st)
-                        return 0;
+                        return zones_net_release(c, name, err);
                 if (now > deadline + 30000)
                         return zone_err_set(err, -ETIMEDOUT,
                                             "halt %s: the zone or its monitor is still there after "
@@ -359,6 +365,8 @@ int zones_remove(const struct zones_ctx *c, const char *name, bool force, struct
                         return r;
         } else if (zones_libzone_status(c, name, NULL) &&
                    (r = zone_delete(c->zctx, name, true, err)) < 0)
+                return r;
+        if ((r = zones_net_release(c, name, err)) < 0)
                 return r;
         return remove_all(c, name, err);
 }
@@ -403,6 +411,13 @@ int zones_run_foreground(const struct zones_ctx *c, const char *name, bool termi
         r = zone_run(c->zctx, &o, &status, err);
         if (chdir("/") < 0) {
                 /* the bundle may go (--rm); nothing needs the directory */
+        }
+        {
+                _cleanup_close_ int lock = -1;
+                _cleanup_err_ struct zone_err *nerr = NULL;
+                if (lock_zone(c, name, &lock, &nerr) >= 0 &&
+                    zones_net_release(c, name, &nerr) < 0 && r >= 0)
+                        r = zone_err_set(err, nerr->code, "%s", nerr->msg);
         }
         if (r < 0) {
                 snprintf(buf, sizeof(buf), "finished = %lld\nerror = %s\n", (long long)time(NULL),
@@ -456,6 +471,8 @@ int zones_config_set(const struct zones_ctx *c, const char *name, char *const *p
         }
         if (r >= 0)
                 r = zones_def_check(&d, err);
+        if (r >= 0)
+                r = zones_net_check(&d, err);
         if (r >= 0)
                 r = zones_def_save(c, &d, err);
         zones_def_done(&d);

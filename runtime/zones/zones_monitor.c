@@ -2,7 +2,12 @@
  * stderr on a pipe it holds), reaps its init, writes what the zone printed to the rotated log,
  * records every exit, restarts the zone as its policy says, and returns once the zone is gone.
  * It holds monitor.lock for its whole life, so the CLI knows whether a monitor is there
- * without trusting a pid. It needs libzone only (no images, no networking). */
+ * without trusting a pid. It needs libzone only (no images, no networking).
+ *
+ * libzone's create and delete paths (config parsing, mounts, cgroups, seccomp, hooks) run in
+ * a short-lived child each time: the monitor is a child subreaper, so the zone's init, orphaned
+ * when that child exits, becomes the monitor's child to reap, and the pages those paths touch
+ * never count against the monitor, which stays resident for the zone's whole life. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -12,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -26,6 +33,7 @@ struct monitor {
         int dfd;
         struct zones_log_writer log;
         int runs, restarts;
+        sigset_t mask; /* the signal mask to give the children that call libzone */
 };
 
 static void log_line(struct monitor *m, const char *fmt, const char *msg)
@@ -75,35 +83,89 @@ static void drain(struct monitor *m, int fd)
  * not be started (err set). */
 static void report(int *fd, const char *msg);
 
-static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, struct zone_err **err)
+/* fn(m) in a child with the original signal mask and stdout/stderr on out_fd (or as they
+ * are); the error it reports comes back in err. Returns 0, or a negative errno. */
+static int in_child(struct monitor *m, int out_fd, int (*fn)(struct monitor *, struct zone_err **),
+                    struct zone_err **err)
+{
+        int ep[2];
+        if (pipe2(ep, O_CLOEXEC) < 0)
+                return zone_err_sys(err, -errno, "pipe");
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(ep[0]);
+                close(ep[1]);
+                return zone_err_sys(err, -errno, "fork");
+        }
+        if (pid == 0) {
+                close(ep[0]);
+                sigprocmask(SIG_SETMASK, &m->mask, NULL);
+                if (out_fd >= 0 && (dup2(out_fd, 1) < 0 || dup2(out_fd, 2) < 0))
+                        _exit(1);
+                struct zone_err *e = NULL;
+                if (fn(m, &e) < 0) {
+                        const char *msg = e ? e->msg : "failed";
+                        write_full(ep[1], msg, strlen(msg));
+                        _exit(1);
+                }
+                _exit(0);
+        }
+        close(ep[1]);
+        _cleanup_close_ int rd = ep[0];
+        _cleanup_free_ char *msg = NULL;
+        size_t len = 0;
+        int st = 0;
+        read_all(rd, 4096, &msg, &len);
+        while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+                return 0;
+        return zone_err_set(err, -EIO, "%s", len ? msg : "the monitor's child failed");
+}
+
+static int create_zone(struct monitor *m, struct zone_err **err)
 {
         _cleanup_free_ char *bundle = zones_path(m->c, m->name, "bundle");
         _cleanup_free_ char *pid_file = zones_path(m->c, m->name, "zone.pid");
         if (!bundle || !pid_file)
                 return zone_err_set(err, -ENOMEM, "out of memory");
+        struct zone_create_opts o = {
+            .id = m->name, .bundle = bundle, .pid_file = pid_file, .detach = true};
+        int st = 0;
+        return zone_run(m->c->zctx, &o, &st, err);
+}
+
+static int delete_zone(struct monitor *m, struct zone_err **err)
+{
+        return zone_delete(m->c->zctx, m->name, true, err);
+}
+
+/* Reaps the children that are not the zone's init (orphans of the zone's runtime processes
+ * that came to the subreaper); the init is reaped through its pidfd. */
+static void reap_others(pid_t init)
+{
+        for (;;) {
+                siginfo_t si;
+                memset(&si, 0, sizeof(si));
+                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
+                    si.si_pid == init)
+                        return;
+                waitpid(si.si_pid, NULL, 0);
+        }
+}
+
+static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, struct zone_err **err)
+{
+        _cleanup_free_ char *pid_file = zones_path(m->c, m->name, "zone.pid");
+        if (!pid_file)
+                return zone_err_set(err, -ENOMEM, "out of memory");
         int pp[2];
         if (pipe2(pp, O_CLOEXEC) < 0)
                 return zone_err_sys(err, -errno, "pipe");
         _cleanup_close_ int out = pp[0];
-        /* The zone's stdout and stderr are this process's while it is made. */
-        if (dup2(pp[1], 1) < 0 || dup2(pp[1], 2) < 0) {
-                close(pp[1]);
-                return zone_err_sys(err, -errno, "dup2");
-        }
+        /* The zone's stdout and stderr are the pipe: the child's while it makes the zone. */
+        int r = in_child(m, pp[1], create_zone, err);
         close(pp[1]);
-        struct zone_create_opts o = {
-            .id = m->name, .bundle = bundle, .pid_file = pid_file, .detach = true};
-        int st = 0;
-        int r = zone_run(m->c->zctx, &o, &st, err);
-        int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-        if (devnull >= 0) {
-                dup2(devnull, 1);
-                dup2(devnull, 2);
-                close(devnull);
-        }
-        if (chdir("/") < 0) {
-                /* nothing depends on the directory */
-        }
         if (r < 0)
                 return r;
         _cleanup_free_ char *pid_text = NULL;
@@ -115,7 +177,7 @@ static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, stru
         _cleanup_close_ int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
         if (pidfd < 0) {
                 r = zone_err_sys(err, -errno, "zone %s: open its process %d", m->name, (int)pid);
-                zone_delete(m->c->zctx, m->name, true, NULL);
+                in_child(m, -1, delete_zone, NULL);
                 return r;
         }
         m->runs++;
@@ -147,6 +209,10 @@ static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, stru
                         struct signalfd_siginfo si;
                         /* Asked to stop (SIGTERM, SIGINT, SIGHUP): the zone first. */
                         while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+                                if (si.ssi_signo == SIGCHLD) {
+                                        reap_others(pid);
+                                        continue;
+                                }
                                 *stop = true;
                                 syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
                         }
@@ -162,8 +228,9 @@ static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, stru
         }
         drain(m, out);
         _cleanup_err_ struct zone_err *derr = NULL;
-        if (zone_delete(m->c->zctx, m->name, true, &derr) < 0)
+        if (in_child(m, -1, delete_zone, &derr) < 0)
                 log_line(m, "zone-monitor: %s\n", derr->msg);
+        reap_others(0);
         drain(m, out);
         return status;
 }
@@ -233,7 +300,10 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_f
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
         sigaddset(&set, SIGHUP);
-        sigprocmask(SIG_BLOCK, &set, NULL);
+        sigaddset(&set, SIGCHLD);
+        sigprocmask(SIG_BLOCK, &set, &m.mask);
+        /* The zone's init, orphaned by the child that made it, comes to us. */
+        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         bool stop = false;
         for (;;) {
@@ -264,6 +334,24 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_f
         unlinkat(dfd, "monitor.pid", 0);
         bool auto_remove = d.auto_remove;
         zones_def_done(&d);
+        /* A VM zone's named network namespace goes with its last run (its veth with it);
+         * `zone net gc` then takes back the lease and NAT rules, which needs the network
+         * library this program does not link. halt and rm do the same with the zone locked. */
+        _cleanup_free_ char *net_root = zones_record_get(c, name, "net", "root");
+        _cleanup_free_ char *netns = zones_record_get(c, name, "net", "netns");
+        if (netns) {
+                umount2(netns, MNT_DETACH);
+                unlink(netns);
+        }
+        if (netns && net_root && !auto_remove && c->zone_path) {
+                const char *argv[] = {c->zone_path,       "--root", c->zctx->root, "--data-root",
+                                      zones_data_root(c), "net",    "gc",          "--net-root",
+                                      net_root,           NULL};
+                closep(&sfd);
+                sigprocmask(SIG_SETMASK, &m.mask, NULL);
+                execv(c->zone_path, (char **)argv);
+                return 1;
+        }
         if (auto_remove && c->zone_path) {
                 /* A --rm zone goes with its last run: `zone rm` owns the images side (the
                  * overlay), which this program does not link. The lock goes with the exec. */
@@ -271,7 +359,7 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_f
                     c->zone_path, "--root",  c->zctx->root, "--data-root", zones_data_root(c),
                     "rm",         "--force", name,          NULL};
                 closep(&sfd);
-                sigprocmask(SIG_UNBLOCK, &set, NULL);
+                sigprocmask(SIG_SETMASK, &m.mask, NULL);
                 execv(c->zone_path, (char **)argv);
                 return 1;
         }

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "netns/net.h"
 #include "spec.h"
 #include "types.h"
 #include "util.h"
@@ -167,7 +168,8 @@ static int add_volume(struct zone_spec *spec, const char *vol)
         return 0;
 }
 
-/* --network none: a network namespace of its own (loopback only); host: the host's. */
+/* host: the host's network namespace; every other mode a namespace of the zone's own (or the
+ * one zones_net_spec names by path). */
 static int apply_network(const char *network, struct zone_spec_linux *l)
 {
         bool host = network && strcmp(network, "host") == 0;
@@ -256,6 +258,99 @@ int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_
         return 0;
 }
 
+static int set_netns_path(struct zone_spec_linux *l, const char *path)
+{
+        for (size_t i = 0; i < l->n_namespaces; i++) {
+                if (l->namespaces[i].type != CLONE_NEWNET)
+                        continue;
+                char *p = strdup(path);
+                if (!p)
+                        return -ENOMEM;
+                free(l->namespaces[i].path);
+                l->namespaces[i].path = p;
+        }
+        return 0;
+}
+
+static int add_hook(struct zone_spec_hooks *h, enum zone_hook_kind kind, const char *path,
+                    const char *const *args)
+{
+        struct zone_spec_hook *list = realloc(h->list[kind], (h->n[kind] + 1) * sizeof(*list));
+        if (!list)
+                return -ENOMEM;
+        h->list[kind] = list;
+        struct zone_spec_hook *n = &list[h->n[kind]];
+        memset(n, 0, sizeof(*n));
+        if (!(n->path = strdup(path)))
+                return -ENOMEM;
+        for (size_t i = 0; args[i]; i++) {
+                if (strv_append(&n->args, args[i]) < 0) {
+                        free(n->path);
+                        strv_free(n->args);
+                        return -ENOMEM;
+                }
+        }
+        h->n[kind]++;
+        return 0;
+}
+
+int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct zone_spec *spec,
+                   struct zone_err **err)
+{
+        const char *net = d->network;
+        struct zone_spec_linux *l = &spec->linux;
+        int r = 0;
+        if (net && !strncmp(net, "zone:", 5)) {
+                pid_t pid = 0;
+                const char *st = zones_libzone_status(c, net + 5, &pid);
+                if (!st || pid <= 0 ||
+                    (strcmp(st, "running") && strcmp(st, "created") && strcmp(st, "paused")))
+                        return zone_err_set(err, -ESRCH, "network %s: zone %s is not running", net,
+                                            net + 5);
+                char path[64];
+                snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+                r = set_netns_path(l, path);
+        } else if (net && net[0] == '/') {
+                r = set_netns_path(l, net);
+        } else if (zones_def_bridge(d)) {
+                _cleanup_free_ char *netns = zones_record_get(c, d->name, "net", "netns");
+                _cleanup_free_ char *type = zones_effective_type(c, d);
+                if (!type)
+                        return zone_err_set(err, -ENOMEM, "out of memory");
+                if (netns) {
+                        r = set_netns_path(l, netns);
+                } else if (!strcmp(type, ZONE_TYPE_DEFAULT) && c->net_hook_path) {
+                        const char *root = zone_net_root(d->net_root);
+                        const char *create[] = {ZONES_NET_HOOK_NAME, "create", "--net-root", root,
+                                                NULL};
+                        const char *del[] = {ZONES_NET_HOOK_NAME, "delete", "--net-root", root,
+                                             NULL};
+                        _cleanup_free_ char *ports = NULL;
+                        for (size_t i = 0; r >= 0 && d->publish && d->publish[i]; i++) {
+                                char *p = NULL;
+                                r = asprintf(&p, "%s%s%s", ports ? ports : "", ports ? "," : "",
+                                             d->publish[i]) < 0
+                                        ? -ENOMEM
+                                        : 0;
+                                free(ports);
+                                ports = p;
+                        }
+                        if (r >= 0)
+                                r = add_hook(&spec->hooks, ZONE_HOOK_CREATE_RUNTIME,
+                                             c->net_hook_path, create);
+                        if (r >= 0)
+                                r = add_hook(&spec->hooks, ZONE_HOOK_POSTSTOP, c->net_hook_path,
+                                             del);
+                        if (r >= 0)
+                                r = set_annotation(spec, "org.zone.net.mode",
+                                                   d->network ? d->network : "bridge");
+                        if (r >= 0 && ports)
+                                r = set_annotation(spec, "org.zone.net.ports", ports);
+                }
+        }
+        return r < 0 ? zone_err_set(err, -ENOMEM, "out of memory") : 0;
+}
+
 static void spec_freep(struct zone_spec **s)
 {
         zone_spec_free(*s);
@@ -275,7 +370,8 @@ int zones_write_config(const struct zones_ctx *c, const struct zones_def *d, boo
         int r = zone_spec_load(dfd, "image.json", &spec, err);
         if (r < 0)
                 return zone_err_wrap(err, "zone %s", d->name);
-        if ((r = zones_spec_apply(d, rootfs, spec, err)) < 0)
+        if ((r = zones_spec_apply(d, rootfs, spec, err)) < 0 ||
+            (r = zones_net_spec(c, d, spec, err)) < 0)
                 return zone_err_wrap(err, "zone %s", d->name);
         spec->process.terminal = terminal;
         _cleanup_free_ char *text = NULL;

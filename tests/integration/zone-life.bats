@@ -13,6 +13,13 @@ setup() {
 	: "${ZONE:=$REPO_DIR/build/asan/zone}"
 	DATA=$TMP/data
 	export ZONE_CGROUP_PARENT=/zone-test/$U
+	# Zones are on a bridge by default: its host side (bridge, veths, nft table) lives in a
+	# network namespace of the test's, the leases under its TMP.
+	HOSTNS=zt-l-$U
+	ip netns add "$HOSTNS"
+	register_cleanup ip netns del "$HOSTNS"
+	ip -n "$HOSTNS" link set lo up
+	export ZONE_NET_ROOT=$TMP/net
 	zone image import --name localhost/bb --format rootfs-dir "$(rootfs_template)" >/dev/null ||
 		fail "import the busybox image"
 }
@@ -21,7 +28,7 @@ teardown() {
 	local n
 	if [ -d "$DATA/zones" ]; then
 		for n in $(ls "$DATA/zones"); do
-			"$ZONE" --root "$STATE" --data-root "$DATA" rm --force "$n" >/dev/null 2>&1
+			zone rm --force "$n" >/dev/null 2>&1
 		done
 	fi
 	# No monitor of this test's zones outlives it.
@@ -35,8 +42,11 @@ teardown() {
 	[ -z "$leaked" ]
 }
 
+# zone ARGS...: the CLI under test, in the test's network namespace (nsenter, not `ip netns
+# exec`, which remounts /sys and so hides the cgroup hierarchies).
 zone() {
-	timeout --foreground -k 5 "${ZONE_TIMEOUT:-120}" "$ZONE" --root "$STATE" --data-root "$DATA" "$@"
+	timeout --foreground -k 5 "${ZONE_TIMEOUT:-120}" nsenter --net=/run/netns/"$HOSTNS" \
+		"$ZONE" --root "$STATE" --data-root "$DATA" "$@"
 }
 
 # zz ARGS...: zone with stdio on files (a detached zone's monitor must not hold the test's
@@ -54,7 +64,7 @@ zz() {
 monitors() {
 	local p
 	for p in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null)" in
+		case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
 		*zone-monitor*"$DATA"*) [ "$(cat "$p/stat" 2>/dev/null | awk '{print $3}')" = Z ] ||
 			echo "${p#/proc/}" ;;
 		esac
@@ -213,7 +223,7 @@ cg_of() { # cg_of CONTROLLER NAME
 
 @test "zone-life: zones survive a killed zone process and a killed monitor; ls stays right" {
 	# A foreground run whose zone command is killed with SIGKILL mid-run.
-	"$ZONE" --root "$STATE" --data-root "$DATA" run --name fg bb sleep 1000 \
+	nsenter --net=/run/netns/"$HOSTNS" "$ZONE" --root "$STATE" --data-root "$DATA" run --name fg bb sleep 1000 \
 		</dev/null >/dev/null 2>&1 &
 	local cli=$!
 	register_pid "$cli"
@@ -290,7 +300,7 @@ cg_of() { # cg_of CONTROLLER NAME
 	zz run --rm -p 80 bb true
 	assert_one_line_error
 	[[ "$stderr" == *'publish: "80"'* ]]
-	zz run --rm -p 8080:80 bb true
+	zz run --rm --network none -p 8080:80 bb true
 	assert_one_line_error
 	[[ "$stderr" == *'needs --network bridge'* ]]
 	assert_nothing_left
@@ -338,4 +348,7 @@ cg_of() { # cg_of CONTROLLER NAME
 	[ "$status" -eq 0 ] || fail "run: $stderr"
 	[ "$output" = hi ]
 	assert_nothing_left
+	# Its named network namespace and its lease went with it.
+	[ -z "$(ls -A "$TMP/net/netns")" ]
+	[ -z "$(cat "$TMP"/net/leases/*.json 2>/dev/null | jq -r '.leases[].id')" ]
 }

@@ -45,6 +45,11 @@ static void test_sizes_and_numbers(void **state)
         assert_int_equal(d.cpus_milli, 1500);
         set_ok(&d, "cpus", "0.25");
         assert_int_equal(d.cpus_milli, 250);
+        set_ok(&d, "network", "bridge:web");
+        set_ok(&d, "network", "zone:db");
+        set_ok(&d, "network", "/run/netns/x");
+        set_ok(&d, "network", "bridge");
+        set_ok(&d, "net-root", "/tmp/net");
         set_ok(&d, "restart", "on-failure:3");
         assert_int_equal(d.restart, ZONES_RESTART_ON_FAILURE);
         assert_int_equal(d.restart_max, 3);
@@ -57,7 +62,10 @@ static void test_sizes_and_numbers(void **state)
         set_bad("pids-limit", "many", "pids-limit");
         set_bad("restart", "on-failure:0", "restart");
         set_bad("restart", "sometimes", "restart");
-        set_bad("network", "bridge", "not in this build");
+        set_bad("network", "bogus", "is not bridge[:NETWORK], none, host, zone:NAME");
+        set_bad("network", "bridge:a/b", "network");
+        set_bad("network", "zone:a/b", "network");
+        set_bad("net-root", "relative", "absolute");
         set_bad("publish", "80", "publish");
         set_bad("volume", "/nonexistent-zone-test:/x", "ENOENT");
         set_bad("volume", "/tmp:relative", "absolute");

@@ -1,0 +1,225 @@
+#!/usr/bin/env bats
+# The zone CLI on a bridge (the default network): zones reach each other by name over TCP, a
+# published port answers on the host's 127.0.0.1, a restart attaches again, none/host/zone:NAME,
+# an emulated zone on the same bridge, bad input; rm and halt leave no veth, lease or nft rule.
+# The host side (bridge, veths, nft table, leases) lives in a network namespace each test makes
+# ($HOSTNS) and removes: the CLI runs inside it through nsenter.
+
+load helpers
+
+eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
+
+setup() {
+	zone_setup
+	: "${ZONE:=$REPO_DIR/build/asan/zone}"
+	: "${ZONE_NET_HOOK:=$REPO_DIR/build/asan/zone-net-hook}"
+	export ZONE_NET_HOOK
+	DATA=$TMP/data
+	export ZONE_CGROUP_PARENT=/zone-test/$U
+	HOSTNS=zt-zn-$U
+	ip netns add "$HOSTNS"
+	register_cleanup ip netns del "$HOSTNS"
+	ip -n "$HOSTNS" link set lo up
+	NETROOT=$TMP/net
+	export ZONE_NET_ROOT=$NETROOT
+	zone image import --name localhost/bb --format rootfs-dir "$(rootfs_template)" >/dev/null ||
+		fail "import the busybox image"
+}
+
+teardown() {
+	local n
+	if [ -d "$DATA/zones" ]; then
+		for n in $(ls "$DATA/zones"); do
+			zone rm --force "$n" >/dev/null 2>&1
+		done
+	fi
+	local p leaked=
+	for p in $(monitors); do
+		kill -9 "$p" 2>/dev/null
+		echo "LEAK: monitor $p left behind" >&2
+		leaked=1
+	done
+	helpers_teardown || return 1
+	[ -z "$leaked" ]
+}
+
+in_host() {
+	nsenter --net=/run/netns/"$HOSTNS" "$@"
+}
+
+zone() {
+	timeout --foreground -k 5 "${ZONE_TIMEOUT:-120}" nsenter --net=/run/netns/"$HOSTNS" \
+		"$ZONE" --root "$STATE" --data-root "$DATA" "$@"
+}
+
+zz() {
+	status=0
+	zone "$@" </dev/null >"$TMP/zz.out" 2>"$TMP/zz.err" || status=$?
+	output=$(cat "$TMP/zz.out")
+	stderr=$(cat "$TMP/zz.err")
+	mapfile -t lines <"$TMP/zz.out"
+	return 0
+}
+
+monitors() {
+	local p
+	for p in /proc/[0-9]*; do
+		case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
+		*zone-monitor*"$DATA"*) [ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = Z ] ||
+			echo "${p#/proc/}" ;;
+		esac
+	done
+}
+
+host_veths() { in_host ip -o link show type veth | awk -F': ' '{print $2}'; }
+leases() { cat "$NETROOT"/leases/*.json 2>/dev/null | jq -r '.leases[] | .addr + " " + .id'; }
+no_veths() { [ -z "$(host_veths)" ]; }
+address_of() { zone inspect "$1" | jq -r .address; }
+state_is() { [ "$(zone inspect "$1" | jq -r .state)" = "$2" ]; }
+monitor_gone() { [ "$(zone inspect "$1" | jq -r .monitor)" = false ]; }
+
+# No veth, lease, nft table or named namespace of any zone is left (the bridge stays with
+# its network); a dead zone's veth goes with its namespace, in the background.
+assert_net_clean() {
+	wait_for no_veths || fail "veths left: $(host_veths)"
+	[ -z "$(leases)" ] || fail "leases left: $(leases)"
+	! in_host nft list table inet zone >/dev/null 2>&1 || fail "nft table inet zone left"
+	[ -z "$(ls -A "$NETROOT/netns" 2>/dev/null)" ] || fail "namespaces left: $(ls "$NETROOT/netns")"
+	! grep -q " $NETROOT" /proc/self/mountinfo || fail "mounts left under $NETROOT"
+}
+
+assert_one_error_line() {
+	[ "$status" -ne 0 ] || fail "succeeded: $output"
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ] || fail "not one line: $stderr"
+}
+
+@test "zone-net: a detached zone and a run --rm zone talk TCP by name on the default bridge" {
+	zz run -d --name a bb sh -c 'while true; do echo hello-from-a | nc -l -p 8080; done'
+	[ "$status" -eq 0 ] || fail "run a: $stderr"
+	local addr
+	addr=$(address_of a)
+	[[ "$addr" =~ ^10\.88\.0\.[0-9]+$ ]] || fail "address: $addr"
+	zz ls
+	[[ "${lines[1]}" =~ ^a\ +light\ +running\ +localhost/bb:latest\ +$addr\  ]] || fail "ls: $output"
+	zz run --rm bb sh -c 'ip -o -4 addr show eth0; ip route; grep " a$" /etc/hosts; for i in $(seq 50); do out=$(nc -w 2 a 8080) && [ -n "$out" ] && echo "got:$out" && exit 0; sleep 0.1; done; exit 1'
+	[ "$status" -eq 0 ] || fail "run --rm: $output $stderr"
+	[[ "$output" == *"got:hello-from-a"* ]]
+	[[ "$output" == *"default via 10.88.0.1 dev eth0"* ]]
+	[[ "$output" == *"$addr"*" a"* ]]
+	# Only a's lease and veth are left once the --rm zone is gone.
+	[ "$(leases)" = "$addr a" ] || fail "leases: $(leases)"
+	[ "$(host_veths | wc -l)" -eq 1 ]
+	zz rm --force a
+	[ "$status" -eq 0 ] || fail "rm: $stderr"
+	assert_net_clean
+}
+
+@test "zone-net: a published port answers on the namespace's 127.0.0.1; halt and rm release it" {
+	zz create web --image bb -p 127.0.0.1:18080:80 -- sh -c \
+		'mkdir -p /www && echo served-by-web >/www/index.html && exec httpd -f -p 80 -h /www'
+	[ "$status" -eq 0 ] || fail "create: $stderr"
+	zz boot web
+	[ "$status" -eq 0 ] || fail "boot: $stderr"
+	local out=
+	for i in $(seq 50); do
+		out=$(in_host busybox wget -qO- http://127.0.0.1:18080/ 2>/dev/null) && break
+		sleep 0.1
+	done
+	[ "$out" = served-by-web ] || fail "got: $out"
+	in_host nft list table inet zone | grep -q 'zone:web'
+	# Another zone cannot have the same host port: an error naming the holder (the hook's
+	# own line, then zone's), nothing left of it.
+	zz run --rm -p 18080:81 bb true
+	[ "$status" -ne 0 ]
+	[[ "$stderr" == *"already published by zone web"* ]] || fail "$stderr"
+	[ "$(leases | wc -l)" -eq 1 ]
+	zz halt --time 1 web
+	[ "$status" -eq 0 ] || fail "halt: $stderr"
+	[ "$(address_of web)" = - ]
+	assert_net_clean
+	# Booted again it gets its port again.
+	zz boot web
+	[ "$status" -eq 0 ] || fail "boot again: $stderr"
+	[[ "$(address_of web)" =~ ^10\.88\.0\. ]]
+	in_host nft list table inet zone | grep -q 'zone:web'
+	zz rm --force web
+	assert_net_clean
+}
+
+@test "zone-net: a restarted zone is attached again; a zone whose monitor died is collected" {
+	zz run -d --name r --restart on-failure:2 bb sh -c 'ip -o -4 addr show eth0; exit 3'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	wait_for monitor_gone r
+	zz logs r
+	[ "$(grep -c 'eth0 *inet 10.88.0.' <<<"$output")" -eq 3 ] || fail "logs: $output"
+	assert_net_clean
+
+	# A monitor SIGKILLed, then the zone's processes: the lease stays, gc takes it back.
+	zz run -d --name k bb sleep 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local mon pid
+	mon=$(cat "$DATA/zones/k/monitor.pid")
+	pid=$(zone inspect k | jq .pid)
+	kill -9 "$mon"
+	kill -9 "$pid"
+	wait_for state_is k installed
+	[ -n "$(leases)" ]
+	zz net gc
+	[ "$status" -eq 0 ] || fail "gc: $stderr"
+	[[ "$output" == "released 1 leases"* ]] || fail "gc: $output"
+	zz rm k
+	[ "$status" -eq 0 ] || fail "rm: $stderr"
+	assert_net_clean
+}
+
+@test "zone-net: none has loopback alone, zone:NAME shares a zone's eth0, host has no namespace" {
+	zz run --rm --network none bb ip -o link show
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${#lines[@]}" -eq 1 ] && [[ "${lines[0]}" == *" lo: "* ]] || fail "$output"
+	zz run -d --name a bb sleep 1000
+	local addr
+	addr=$(address_of a)
+	zz run --rm --network zone:a bb ip -o -4 addr show eth0
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[[ "$output" == *"inet $addr/24"* ]] || fail "$output"
+	[ "$(leases | wc -l)" -eq 1 ]
+	zz create h --image bb --network host -- true
+	zz ls --all
+	[[ "$output" =~ h\ +light\ +installed\ +localhost/bb:latest\ +host ]] || fail "$output"
+	zz rm h
+	zz rm --force a
+	assert_net_clean
+}
+
+@test "zone-net: an emulated zone on the bridge reaches a light zone by name" {
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	[ -f "$REPO_DIR/build/vm/vmlinuz" ] || skip "no guest kernel: make vm BUILD=build builds it"
+	zz run -d --name a bb sh -c 'while true; do echo hello-from-light | nc -l -p 8080; done'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	ZONE_TIMEOUT=300 zz run --rm --type emulated --name v bb sh -c 'ip -o -4 addr show eth0; for i in $(seq 100); do out=$(nc -w 2 a 8080) && [ -n "$out" ] && echo "got:$out" && exit 0; sleep 0.2; done; exit 1'
+	[ "$status" -eq 0 ] || fail "run v: $output $stderr"
+	[[ "$output" == *"eth0    inet 10.88.0."* ]]
+	[[ "$output" == *"got:hello-from-light"* ]]
+	# The VM zone's named namespace and lease went with it.
+	[ "$(leases | awk '{print $2}')" = a ]
+	[ -z "$(ls -A "$NETROOT/netns" 2>/dev/null)" ]
+	zz rm --force a
+	assert_net_clean
+}
+
+@test "zone-net: bad network input is one line and leaves nothing" {
+	zz run --rm --network bogus bb true
+	assert_one_error_line
+	[[ "$stderr" == *'network: "bogus" is not bridge[:NETWORK], none, host'* ]] || fail "$stderr"
+	zz run --rm -p 99999:80 bb true
+	assert_one_error_line
+	zz create x --image bb -p 1.2.3:80:80 -- true
+	assert_one_error_line
+	[[ "$stderr" == *publish* ]] || fail "$stderr"
+	zz run --rm --network zone:nosuch bb true
+	assert_one_error_line
+	[[ "$stderr" == *"zone nosuch is not running"* ]] || fail "$stderr"
+	[ -z "$(ls -A "$DATA/zones" 2>/dev/null)" ] || fail "zones left: $(ls "$DATA/zones")"
+	assert_net_clean
+}
