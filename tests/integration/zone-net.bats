@@ -78,12 +78,14 @@ address_of() { zone inspect "$1" | jq -r .address; }
 state_is() { [ "$(zone inspect "$1" | jq -r .state)" = "$2" ]; }
 monitor_gone() { [ "$(zone inspect "$1" | jq -r .monitor)" = false ]; }
 
-# No veth, lease, nft table or named namespace of any zone is left (the bridge stays with
-# its network); a dead zone's veth goes with its namespace, in the background.
+# No veth, lease, nft rule or named namespace of any zone is left (the bridge, and the nft
+# table with its network's egress rule, stay with the network); a dead zone's veth goes with
+# its namespace, in the background.
 assert_net_clean() {
 	wait_for no_veths || fail "veths left: $(host_veths)"
 	[ -z "$(leases)" ] || fail "leases left: $(leases)"
-	! in_host nft list table inet zone >/dev/null 2>&1 || fail "nft table inet zone left"
+	! in_host nft list table inet zone 2>/dev/null | grep 'zone:' ||
+		fail "nft rules of zones left"
 	[ -z "$(ls -A "$NETROOT/netns" 2>/dev/null)" ] || fail "namespaces left: $(ls "$NETROOT/netns")"
 	! grep -q " $NETROOT" /proc/self/mountinfo || fail "mounts left under $NETROOT"
 }

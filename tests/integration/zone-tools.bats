@@ -248,7 +248,7 @@ cg_file() {
 	run env PATH="$bin:$PATH" STATE="$STATE" bash -c '
 		source <(zone completion bash)
 		t() { COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMPREPLY=(); _zone; echo "${COMPREPLY[*]}"; }
-		t zone lo
+		t zone logi
 		t zone stats --no
 		t zone image bu
 		t zone --root "$STATE" login ""
