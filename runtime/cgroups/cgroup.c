@@ -578,6 +578,12 @@ static int make_dirs(struct zone_cgroup *cg, struct zone_cgroup_dir *d, const ch
                         }
                 } else if (errno != EEXIST) {
                         return zone_err_sys(err, -errno, "create cgroup %s", p);
+                } else if (c != 0 && !d->v2 && cgroup_has_controller(d->controllers, "cpuset")) {
+                        /* A parent another create made a moment ago may have no CPUs yet:
+                         * its children would inherit none. Fill it (only when empty). */
+                        int r = cgroup_v1_cpuset_inherit(p, err);
+                        if (r < 0)
+                                return r;
                 } else if (c == 0) {
                         /* Someone else's cgroup, or a zone that was never cleaned up: do not
                          * take it over. */

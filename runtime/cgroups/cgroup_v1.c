@@ -47,6 +47,17 @@ int cgroup_v1_cpuset_inherit(const char *dir, struct zone_err **err)
                 r = cgroup_read(parent, files[i], &from);
                 if (r < 0)
                         return zone_err_sys(err, r, "read %s/%s", parent, files[i]);
+                if (!*from) {
+                        /* The parent is as new as this one (another zone's create, running at
+                         * the same time, made it and has not filled it yet): fill it first.
+                         * The hierarchy's root always has CPUs and nodes. */
+                        free(from);
+                        from = NULL;
+                        if ((r = cgroup_v1_cpuset_inherit(parent, err)) < 0)
+                                return r;
+                        if ((r = cgroup_read(parent, files[i], &from)) < 0)
+                                return zone_err_sys(err, r, "read %s/%s", parent, files[i]);
+                }
                 r = cgroup_write(dir, files[i], from, err);
                 if (r < 0)
                         return r;

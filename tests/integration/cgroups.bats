@@ -66,6 +66,32 @@ load helpers
 	[ ! -d "/sys/fs/cgroup/cpuset/zone-test/$U/bad" ] || fail "a cgroup was left after a refused limit"
 }
 
+@test "zones created at once under a parent none of them made yet all get CPUs in their cpuset" {
+	# Each create makes the shared parent if missing; one that finds it made by another a
+	# moment ago, before its v1 cpuset got CPUs, must not hand its own child an empty one.
+	local round i pids failed
+	for round in 1 2 3; do
+		pids=()
+		for i in $(seq 8); do
+			new_bundle "$TMP/r$round-$i"
+			CFG_BUNDLE=$TMP/r$round-$i cfg \
+				'.linux.cgroupsPath = $cg | .process.args = ["sleep", "1000"]' \
+				--arg cg "/zone-test/$U/shared$round/z$i"
+			zone_oci create --bundle "$TMP/r$round-$i" "$ID-r$round-$i" </dev/null >/dev/null \
+				2>"$TMP/r$round-$i.err" &
+			pids+=($!)
+		done
+		failed=0
+		for i in "${pids[@]}"; do
+			wait "$i" || failed=$((failed + 1))
+		done
+		[ "$failed" -eq 0 ] || fail "round $round: $failed creates failed: $(cat "$TMP"/r$round-*.err)"
+		for i in $(seq 8); do
+			zone_oci delete --force "$ID-r$round-$i"
+		done
+	done
+}
+
 @test "a relative cgroupsPath goes under the runtime's own cgroup, as in runc" {
 	# The runtime runs from a cgroup of the test's own, the same in every hierarchy.
 	local runner=/zone-test/$U/runner mnts m d
