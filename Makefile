@@ -59,6 +59,7 @@ help:
 	@echo "make demo     install deps, build, run a light and an emulated zone on a busybox image"
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain, with seccomp, emulated vs bare QEMU"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
+	@echo "make guest-kernel  build the zone kernel (kernel-patches/guest/) into $(BUILD)/vm/zone-kernel, used by vm zones once built"
 	@echo "make install  install zone and zone-oci (with its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
 
 $(BUILD)/obj/%.o: %.c
