@@ -82,6 +82,16 @@ int agent_boot(const char **what)
             (r = mount_at("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", what)) < 0 ||
             (r = mount_at("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", what)) < 0)
                 return r;
+        /* A kernel without a console device (the zone kernel has no VT) starts init with fds
+         * 0-2 closed: /dev/null fills them, or the port and pipes opened later would. */
+        int fd;
+        while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd < 3)
+                ;
+        if (fd < 0) {
+                *what = "open /dev/null";
+                return -errno;
+        }
+        close(fd);
         /* The guest is the zone's alone: every controller is delegated below the root. */
         _cleanup_free_ char *ctrls = NULL;
         size_t len;
