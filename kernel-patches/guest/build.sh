@@ -52,9 +52,12 @@ export KBUILD_BUILD_TIMESTAMP='1970-01-01 00:00:00 UTC' KBUILD_BUILD_USER=zone \
 kmake() {
 	nice -n 19 make -C "$src" -s -j"$jobs" "$@"
 }
-kmake tinyconfig >/dev/null
-"$src"/scripts/kconfig/merge_config.sh -m -O "$src" "$src/.config" "$here/zone-guest.config" >/dev/null
-kmake olddefconfig >/dev/null
+# Kconfig's notes on overridden choices are expected: kept in a log, shown when a step fails.
+{
+	kmake tinyconfig &&
+		"$src"/scripts/kconfig/merge_config.sh -m -O "$src" "$src/.config" "$here/zone-guest.config" &&
+		kmake olddefconfig
+} >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; die "making the config failed"; }
 # Kconfig silently drops what a dependency forbids: every line of the fragment must hold.
 missing=$(grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' "$here/zone-guest.config" |
 	while read -r line; do
