@@ -60,6 +60,7 @@ help:
 	@echo "make demo     install deps, build, run a light and an emulated zone on a busybox image"
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain, with seccomp, emulated vs bare QEMU"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
+	@echo "make guest-kernel  build the zone kernel (kernel-patches/guest/) into $(BUILD)/vm/zone-kernel, used by vm zones once built"
 	@echo "make install  install zone and zone-oci (with its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
 
 $(BUILD)/obj/%.o: %.c
@@ -237,6 +238,11 @@ install: all
 		install -D -m 0644 $(VM_DIR)/vmlinuz $(DESTDIR)$(PREFIX)/lib/zone/vm/vmlinuz; \
 		install -D -m 0644 $(VM_DIR)/initramfs.cpio.gz $(DESTDIR)$(PREFIX)/lib/zone/vm/initramfs.cpio.gz; \
 	fi
+	if [ -f $(ZK_DIR)/bzImage ]; then \
+		install -D -m 0644 $(ZK_DIR)/bzImage $(DESTDIR)$(PREFIX)/lib/zone/vm/zone-kernel/bzImage; \
+		install -D -m 0644 $(ZK_DIR)/initramfs.cpio.gz \
+			$(DESTDIR)$(PREFIX)/lib/zone/vm/zone-kernel/initramfs.cpio.gz; \
+	fi
 
 format:
 	clang-format -i $(LIB_SRC) $(OCI_SRC) $(IMG_SRC) $(ZONE_SRC) $(NET_SRC) $(HOOK_SRC) \
@@ -300,3 +306,22 @@ $(VM_DIR)/initramfs.cpio.gz: $(VM_DIR)/agent $(VM_DIR)/kernel/vmlinuz
 	cp -r $(VM_DIR)/kernel/modules $(VM_DIR)/initramfs/lib/modules
 	(cd $(VM_DIR)/initramfs && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >$@.tmp
 	mv $@.tmp $@
+
+# The zone kernel (kernel-patches/guest/): Debian's linux-source-6.1 with everything the
+# guest uses built in. Not part of `make vm` or `make check` (a build takes minutes); once
+# built, zone-oci prefers it, with its own initramfs: the agent alone, no modules.
+ZK_DIR := $(VM_DIR)/zone-kernel
+.PHONY: guest-kernel
+guest-kernel: $(VM_DIR)/agent
+	kernel-patches/guest/build.sh $(ZK_DIR)
+	$(MAKE) $(ZK_DIR)/initramfs.cpio.gz
+
+$(ZK_DIR)/initramfs.cpio.gz: $(VM_DIR)/agent
+	rm -rf $(ZK_DIR).initramfs && mkdir -p $(ZK_DIR).initramfs
+	cp $(VM_DIR)/agent $(ZK_DIR).initramfs/init
+	(cd $(ZK_DIR).initramfs && find . | busybox cpio -o -H newc 2>/dev/null | gzip -1) >$@.tmp
+	mv $@.tmp $@
+	rm -rf $(ZK_DIR).initramfs
+
+# A new agent reaches the zone kernel's initramfs too, once that kernel is built.
+vm: $(if $(wildcard $(ZK_DIR)/bzImage),$(ZK_DIR)/initramfs.cpio.gz)

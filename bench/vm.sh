@@ -5,6 +5,9 @@
 # annotated org.zone.type=emulated; (c) the same bundle as a light zone.
 # usage: bench/vm.sh PATH/TO/zone-oci   (BENCH_N iterations, default 20; needs root, QEMU and
 # the guest that `make vm` builds beside zone-oci)
+# BENCH_KERNEL=compare: instead, the guest kernels side by side: emulated zones booting
+# Debian's kernel (make vm) and the zone kernel (make guest-kernel) in turn, each chosen with
+# the annotations org.zone.vm.kernel and org.zone.vm.initrd, with the supervisor's milestones.
 set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 PATH/TO/zone-oci" >&2; exit 2; }
@@ -48,6 +51,16 @@ bench_config '.'
 cp "$bundle/config.json" "$work/config-light.json"
 bench_config '.annotations["org.zone.type"] = "emulated"'
 cp "$bundle/config.json" "$work/config-emulated.json"
+if [ "${BENCH_KERNEL:-}" = compare ]; then
+	[ -f "$build/vm/zone-kernel/bzImage" ] ||
+		{ echo "bench: no zone kernel in $build/vm: make guest-kernel BUILD=$build builds it" >&2; exit 1; }
+	for k in debian:vmlinuz:initramfs.cpio.gz zone:zone-kernel/bzImage:zone-kernel/initramfs.cpio.gz; do
+		IFS=: read -r name kernel initrd <<<"$k"
+		jq --arg k "$build/vm/$kernel" --arg i "$build/vm/$initrd" \
+			'.annotations["org.zone.vm.kernel"] = $k | .annotations["org.zone.vm.initrd"] = $i' \
+			"$work/config-emulated.json" >"$work/config-kernel-$name.json"
+	done
+fi
 
 # measure KIND ID: one timed run of KIND, appended to $work/KIND.dat as
 # "ms peak_rss_kib qemu_hwm_kib boot_to_workload_ms".
@@ -64,10 +77,13 @@ measure() {
 		;;
 	esac
 	# The agent's STARTED, as the supervisor logs it: ms from QEMU's start to the exec of the
-	# zone's process in the guest (emulated zones only).
-	local started=-
-	[ "$kind" = emulated ] && started=$(sed -n "s/.*vm: \([0-9]*\) ms after QEMU's start: STARTED.*/\1/p" \
-		"$work/zone.log" 2>/dev/null | tail -1)
+	# zone's process in the guest (emulated zones only); and its HELLO (the guest booted).
+	local started=- hello=-
+	[ "$kind" != floor ] && [ "$kind" != light ] &&
+		started=$(sed -n "s/.*vm: \([0-9]*\) ms after QEMU's start: STARTED.*/\1/p" \
+			"$work/zone.log" 2>/dev/null | tail -1) &&
+		hello=$(sed -n "s/.*vm: \([0-9]*\) ms after QEMU's start: the guest agent said HELLO.*/\1/p" \
+			"$work/zone.log" 2>/dev/null | tail -1)
 	st=$(sed -n 's/.*status=\([0-9]*\).*/\1/p' <<<"$res")
 	if [ "$st" != 0 ]; then
 		[ "$kind" = floor ] || bench_del zone-oci "$work/state" "$id"
@@ -75,9 +91,38 @@ measure() {
 		[ "$failures" -le 3 ] && echo "bench: $kind run failed: $res" >&2
 		return 0
 	fi
-	sed -n "s/^ms=\([0-9.]*\) rss_kib=\([0-9]*\) qemu_hwm_kib=\([0-9]*\) access_ms=\([-0-9.]*\).*/\1 \2 \3 \4 ${started:--}/p" \
+	sed -n "s/^ms=\([0-9.]*\) rss_kib=\([0-9]*\) qemu_hwm_kib=\([0-9]*\) access_ms=\([-0-9.]*\).*/\1 \2 \3 \4 ${started:--} ${hello:--}/p" \
 		<<<"$res" >>"$work/$kind.dat"
 }
+
+if [ "${BENCH_KERNEL:-}" = compare ]; then
+	kinds=(kernel-debian kernel-zone)
+	echo "bench: $n iterations, alternating emulated zones on Debian's kernel and the zone kernel"
+	for i in $(seq "$n"); do
+		for j in 0 1; do
+			measure "${kinds[$(((i + j) % 2))]}" "k-$$-$i"
+		done
+	done
+	echo
+	echo "run of /bin/true in an emulated zone: wall ms from spawn to exit; HELLO ms: from QEMU's"
+	echo "start to the agent's HELLO (the guest kernel booted, the agent up); STARTED ms: to the"
+	echo "exec of the zone's process; QEMU RSS: VmHWM sampled every 10 ms; medians"
+	printf '\n%-14s %5s %10s %10s %9s %11s %12s\n' kernel runs "median ms" "p90 ms" "HELLO ms" \
+		"STARTED ms" "QEMU RSS KiB"
+	for k in "${kinds[@]}"; do
+		f=$work/$k.dat
+		printf '%-14s %5s %10s %10s %9s %11s %12s\n' "${k#kernel-}" \
+			"$([ -f "$f" ] && wc -l <"$f" || echo 0)" "$(bench_pct "$f" 1 50)" \
+			"$(bench_pct "$f" 1 90)" "$(bench_pct "$f" 6 50)" "$(bench_pct "$f" 5 50)" \
+			"$(bench_pct "$f" 3 50)"
+	done
+	hd=$(bench_pct "$work/kernel-debian.dat" 6 50)
+	hz=$(bench_pct "$work/kernel-zone.dat" 6 50)
+	echo
+	echo "HELLO, zone kernel vs Debian's: $(bench_ratio "$hz" "$hd")"
+	[ "$failures" -eq 0 ] || echo "bench: $failures runs failed (left out of the tables)"
+	exit 0
+fi
 
 # The zone's own QEMU command line, read from /proc while a first (unmeasured) emulated zone
 # runs; the floor is that line with the floor's initramfs, and QEMU's fd 3 a socketpair.

@@ -11,7 +11,7 @@ pkgs=(
 	bats bats-support bats-assert
 	busybox-static jq python3 time
 	crun runc podman hyperfine strace iproute2 util-linux
-	qemu-system-x86
+	qemu-system-x86 lxcfs
 	skopeo debootstrap
 )
 

@@ -24,6 +24,7 @@
 #include "../util.h"
 #include "console.h"
 #include "init.h"
+#include "lxcfs.h"
 #include "namespaces.h"
 #include "process.h"
 #include "seccomp.h"
@@ -127,6 +128,8 @@ static int light_create(struct zone *z, struct zone_err **err)
                 r = light_sysctl_validate(spec, err);
         if (r >= 0)
                 r = light_personality_validate(spec, err);
+        if (r >= 0)
+                r = light_lxcfs_validate(spec, err);
         if (r < 0)
                 return r;
         struct light_ns_plan plan;

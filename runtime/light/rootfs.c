@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "light/lxcfs.h"
 #include "light/mounts.h"
 #include "spec.h"
 #include "util.h"
@@ -77,6 +78,8 @@ int light_rootfs_prepare(const struct zone_spec *spec, const struct light_rootfs
                 if ((r = light_mount_one(rootfd, spec, i, opts->userns, opts->mount_label, err)) <
                     0)
                         return r;
+        if ((r = light_lxcfs_bind(rootfd, spec, err)) < 0)
+                return r;
         if (!dev_is_host_bind(spec) &&
             (r = light_setup_devices(rootfd, spec, opts->userns, err)) < 0)
                 return r;

@@ -8,8 +8,11 @@ struct zone_spec;
 struct zone_err;
 
 /* The files are found, in this order: the annotations org.zone.vm.kernel and
- * org.zone.vm.initrd; vmlinuz and initramfs.cpio.gz in vm/ beside the runtime's binary, in
- * ../vm/ (a build tree's asan/ binary) or in ../lib/zone/vm/ (an installed one). */
+ * org.zone.vm.initrd; when neither is given, zone-kernel/bzImage and
+ * zone-kernel/initramfs.cpio.gz (the zone kernel, kernel-patches/guest/) in vm/ beside the
+ * runtime's binary, in ../vm/ (a build tree's asan/ binary) or in ../lib/zone/vm/ (an
+ * installed one); then vmlinuz (Debian's kernel) and initramfs.cpio.gz in the same places.
+ * An annotated kernel that is not a bzImage is refused (-ENOEXEC). */
 int vm_guest_files(const struct zone_spec *spec, char **ret_kernel, char **ret_initrd,
                    struct zone_err **err);
 

@@ -119,3 +119,31 @@ load vm-helpers
 	assert_stderr_matches 'annotation org\.zone\.vm\.kernel: /nonexistent/vmlinuz: ENOENT'
 	[ ! -e "$STATE/$ID" ]
 }
+
+@test "vm: a guest kernel that is not a bootable image is refused before QEMU starts" {
+	head -c 4096 /dev/zero >"$TMP/not-a-kernel"
+	printf 'HdrS' | dd of="$TMP/not-a-kernel" bs=1 seek=514 conv=notrunc 2>/dev/null
+	truncate -s 512 "$TMP/not-a-kernel" # the header's magic cut off
+	cfg '.annotations["org.zone.vm.kernel"] = $k' --arg k "$TMP/not-a-kernel"
+	zrun run "$ID"
+	assert_one_line_error
+	assert_stderr_matches "annotation org\\.zone\\.vm\\.kernel: $TMP/not-a-kernel is not a bootable kernel image"
+	[ ! -e "$STATE/$ID" ]
+	cp /bin/true "$TMP/not-a-kernel"
+	zrun run "$ID"
+	assert_one_line_error
+	assert_stderr_matches "not a bootable kernel image \\(no bzImage header\\)"
+	[ ! -e "$STATE/$ID" ]
+}
+
+@test "vm: the zone kernel, once built, is the one the guest boots" {
+	local dir
+	dir=$(dirname "$(realpath "$ZONE_OCI")")
+	[ "${dir##*/}" = asan ] && dir=$(dirname "$dir")
+	[ -f "$dir/vm/zone-kernel/bzImage" ] || skip "no zone kernel: make guest-kernel BUILD=... builds it"
+	args sh -c 'test -e /proc/modules && echo modules || echo built-in'
+	zrun run "$ID"
+	assert_success
+	# The zone kernel has no module support, Debian's has.
+	[ "$output" = built-in ] || fail "the guest booted a kernel with modules: $output"
+}

@@ -32,9 +32,19 @@ static int load_modules(const char **what)
                 char path[256];
                 snprintf(path, sizeof(path), "/lib/modules/%s", name);
                 _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-                if (fd < 0 || (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)) {
-                        *what = "load a kernel module";
+                if (fd < 0) {
+                        *what = "open a kernel module";
                         return -errno;
+                }
+                if (syscall(SYS_finit_module, fd, "", 0) < 0) {
+                        /* A kernel without module support (the zone kernel,
+                         * kernel-patches/guest/) has every driver built in. */
+                        if (errno == ENOSYS)
+                                return 0;
+                        if (errno != EEXIST) {
+                                *what = "load a kernel module";
+                                return -errno;
+                        }
                 }
         }
         return 0;
@@ -72,6 +82,16 @@ int agent_boot(const char **what)
             (r = mount_at("tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755", what)) < 0 ||
             (r = mount_at("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777", what)) < 0)
                 return r;
+        /* A kernel without a console device (the zone kernel has no VT) starts init with fds
+         * 0-2 closed: /dev/null fills them, or the port and pipes opened later would. */
+        int fd;
+        while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd < 3)
+                ;
+        if (fd < 0) {
+                *what = "open /dev/null";
+                return -errno;
+        }
+        close(fd);
         /* The guest is the zone's alone: every controller is delegated below the root. */
         _cleanup_free_ char *ctrls = NULL;
         size_t len;
