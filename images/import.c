@@ -79,36 +79,6 @@ static void archive_freep(struct archive **a)
                 archive_read_free(*a);
 }
 
-static yajl_val jget(yajl_val obj, const char *key, yajl_type type)
-{
-        if (!obj || !YAJL_IS_OBJECT(obj))
-                return NULL;
-        for (size_t i = 0; i < obj->u.object.len; i++)
-                if (strcmp(obj->u.object.keys[i], key) == 0) {
-                        yajl_val v = obj->u.object.values[i];
-                        return v && v->type == type ? v : NULL;
-                }
-        return NULL;
-}
-
-static const char *jstr(yajl_val obj, const char *key)
-{
-        yajl_val v = jget(obj, key, yajl_t_string);
-        return v ? v->u.string : NULL;
-}
-
-static int jparse(const char *text, const char *what, yajl_val *ret, struct zone_err **err)
-{
-        char ebuf[256];
-        yajl_val v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
-        if (!v) {
-                ebuf[strcspn(ebuf, "\n")] = '\0';
-                return zone_err_set(err, -EINVAL, "%s: invalid JSON: %s", what, ebuf);
-        }
-        *ret = v;
-        return 0;
-}
-
 static int open_beneath(int dirfd, const char *path, int flags)
 {
         struct open_how how = {
@@ -223,19 +193,19 @@ static int unpack_layers(struct import *im, const char *manifest_digest, struct 
         _cleanup_json_ yajl_val m = NULL, c = NULL;
         int r = zone_blob_read(im->s, manifest_digest, MAX_META, &mtext, NULL, err);
         if (r == 0)
-                r = jparse(mtext, "manifest", &m, err);
-        const char *cd = jstr(jget(m, "config", yajl_t_object), "digest");
+                r = img_jparse(mtext, "manifest", &m, err);
+        const char *cd = img_jstr(img_jget(m, "config", yajl_t_object), "digest");
         if (r == 0 && !zone_digest_valid(cd))
                 r = zone_err_set(err, -EINVAL, "manifest %s: config.digest is invalid",
                                  manifest_digest);
         if (r == 0)
                 r = zone_blob_read(im->s, cd, MAX_META, &ctext, NULL, err);
         if (r == 0)
-                r = jparse(ctext, "image config", &c, err);
+                r = img_jparse(ctext, "image config", &c, err);
         if (r < 0)
                 return zone_err_wrap(err, "import %s", im->o->path);
-        yajl_val layers = jget(m, "layers", yajl_t_array);
-        yajl_val diff = jget(jget(c, "rootfs", yajl_t_object), "diff_ids", yajl_t_array);
+        yajl_val layers = img_jget(m, "layers", yajl_t_array);
+        yajl_val diff = img_jget(img_jget(c, "rootfs", yajl_t_object), "diff_ids", yajl_t_array);
         size_t n = layers ? layers->u.array.len : 0;
         if (!diff || diff->u.array.len != n)
                 return zone_err_set(err, -EINVAL,
@@ -243,7 +213,7 @@ static int unpack_layers(struct import *im, const char *manifest_digest, struct 
                                     "the manifest's %zu layers",
                                     im->o->path, n);
         for (size_t i = 0; i < n; i++) {
-                const char *ld = jstr(layers->u.array.values[i], "digest");
+                const char *ld = img_jstr(layers->u.array.values[i], "digest");
                 yajl_val d = diff->u.array.values[i];
                 if (!YAJL_IS_STRING(d) || !zone_digest_valid(d->u.string))
                         return zone_err_set(err, -EINVAL,
@@ -278,20 +248,20 @@ static int oci_manifest(struct import *im, int layoutfd, const char *digest, int
 static int oci_index(struct import *im, int layoutfd, yajl_val index, int depth, const char *where,
                      struct zone_err **err)
 {
-        yajl_val ms = jget(index, "manifests", yajl_t_array);
+        yajl_val ms = img_jget(index, "manifests", yajl_t_array);
         if (!ms || ms->u.array.len == 0)
                 return zone_err_set(err, -EINVAL, "import %s: %s lists no manifests", im->o->path,
                                     where);
         for (size_t i = 0; i < ms->u.array.len; i++) {
                 yajl_val d = ms->u.array.values[i];
-                yajl_val ann = jget(d, "annotations", yajl_t_object);
-                const char *ref = jstr(ann, "io.containerd.image.name");
+                yajl_val ann = img_jget(d, "annotations", yajl_t_object);
+                const char *ref = img_jstr(ann, "io.containerd.image.name");
                 if (!ref)
-                        ref = jstr(ann, "org.opencontainers.image.ref.name");
-                const char *arch = jstr(jget(d, "platform", yajl_t_object), "architecture");
+                        ref = img_jstr(ann, "org.opencontainers.image.ref.name");
+                const char *arch = img_jstr(img_jget(d, "platform", yajl_t_object), "architecture");
                 if (depth > 0 && arch && strcmp(arch, host_arch()) != 0)
                         continue;
-                int r = oci_manifest(im, layoutfd, jstr(d, "digest"), depth, ref, err);
+                int r = oci_manifest(im, layoutfd, img_jstr(d, "digest"), depth, ref, err);
                 if (r < 0)
                         return r;
                 if (depth > 0)
@@ -330,21 +300,21 @@ static int oci_manifest(struct import *im, int layoutfd, const char *digest, int
         _cleanup_free_ char *text = NULL;
         _cleanup_json_ yajl_val m = NULL;
         if ((r = zone_blob_read(im->s, digest, MAX_META, &text, NULL, err)) < 0 ||
-            (r = jparse(text, digest, &m, err)) < 0)
+            (r = img_jparse(text, digest, &m, err)) < 0)
                 return zone_err_wrap(err, "import %s", im->o->path);
-        const char *mt = jstr(m, "mediaType");
+        const char *mt = img_jstr(m, "mediaType");
         if (mt && (strcmp(mt, MT_OCI_INDEX) == 0 || strcmp(mt, MT_DOCKER_LIST) == 0)) {
                 if (depth > 2)
                         return zone_err_set(err, -ELOOP, "import %s: indexes nested too deep",
                                             im->o->path);
                 return oci_index(im, layoutfd, m, depth + 1, digest, err);
         }
-        const char *cd = jstr(jget(m, "config", yajl_t_object), "digest");
+        const char *cd = img_jstr(img_jget(m, "config", yajl_t_object), "digest");
         if ((r = copy_blob(im, layoutfd, cd, im->o->path, err)) < 0)
                 return r;
-        yajl_val layers = jget(m, "layers", yajl_t_array);
+        yajl_val layers = img_jget(m, "layers", yajl_t_array);
         for (size_t i = 0; layers && i < layers->u.array.len; i++)
-                if ((r = copy_blob(im, layoutfd, jstr(layers->u.array.values[i], "digest"),
+                if ((r = copy_blob(im, layoutfd, img_jstr(layers->u.array.values[i], "digest"),
                                    im->o->path, err)) < 0)
                         return r;
         if ((r = unpack_layers(im, digest, err)) < 0)
@@ -368,7 +338,7 @@ static int import_oci(struct import *im, int layoutfd, struct zone_err **err)
         _cleanup_json_ yajl_val index = NULL;
         int r = read_meta(layoutfd, "index.json", im->o->path, &text, err);
         if (r == 0)
-                r = jparse(text, "index.json", &index, err);
+                r = img_jparse(text, "index.json", &index, err);
         if (r < 0)
                 return zone_err_wrap(err, "import %s", im->o->path);
         return oci_index(im, layoutfd, index, 0, "index.json", err);
@@ -551,8 +521,8 @@ static int gen_manifest(struct import *im, const char *config, uint64_t config_s
 static int docker_image(struct import *im, int dirfd, yajl_val entry, size_t idx,
                         struct zone_err **err)
 {
-        const char *config = jstr(entry, "Config");
-        yajl_val layers = jget(entry, "Layers", yajl_t_array);
+        const char *config = img_jstr(entry, "Config");
+        yajl_val layers = img_jget(entry, "Layers", yajl_t_array);
         if (!config || !layers)
                 return zone_err_set(err, -EINVAL,
                                     "import %s: manifest.json[%zu]: Config or Layers is missing",
@@ -600,7 +570,7 @@ static int docker_image(struct import *im, int dirfd, yajl_val entry, size_t idx
                 return r;
         if (im->o->name)
                 return add_name(im, im->o->name, mdigest, err);
-        yajl_val tags = jget(entry, "RepoTags", yajl_t_array);
+        yajl_val tags = img_jget(entry, "RepoTags", yajl_t_array);
         if (!tags || tags->u.array.len == 0)
                 return zone_err_set(err, -EINVAL,
                                     "import %s: image %zu has no RepoTags: give a name with "
@@ -620,7 +590,7 @@ static int import_docker(struct import *im, int dirfd, struct zone_err **err)
         _cleanup_json_ yajl_val m = NULL;
         int r = read_meta(dirfd, "manifest.json", im->o->path, &text, err);
         if (r == 0)
-                r = jparse(text, "manifest.json", &m, err);
+                r = img_jparse(text, "manifest.json", &m, err);
         if (r < 0)
                 return zone_err_wrap(err, "import %s", im->o->path);
         if (!YAJL_IS_ARRAY(m) || m->u.array.len == 0)

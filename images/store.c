@@ -530,7 +530,7 @@ static int record_file(const char *name, char **ret)
 
 /* ---- JSON ---- */
 
-static yajl_val jget(yajl_val obj, const char *key, yajl_type type)
+yajl_val img_jget(yajl_val obj, const char *key, yajl_type type)
 {
         if (!obj || !YAJL_IS_OBJECT(obj))
                 return NULL;
@@ -542,13 +542,13 @@ static yajl_val jget(yajl_val obj, const char *key, yajl_type type)
         return NULL;
 }
 
-static const char *jstr(yajl_val obj, const char *key)
+const char *img_jstr(yajl_val obj, const char *key)
 {
-        yajl_val v = jget(obj, key, yajl_t_string);
+        yajl_val v = img_jget(obj, key, yajl_t_string);
         return v ? v->u.string : NULL;
 }
 
-static int jparse(const char *text, const char *what, yajl_val *ret, struct zone_err **err)
+int img_jparse(const char *text, const char *what, yajl_val *ret, struct zone_err **err)
 {
         char ebuf[256];
         yajl_val v = yajl_tree_parse(text, ebuf, sizeof(ebuf));
@@ -571,7 +571,7 @@ static void yajl_freep(yajl_val *v)
 static int jstrv(yajl_val obj, const char *key, const char *what, char ***ret,
                  struct zone_err **err)
 {
-        yajl_val a = jget(obj, key, yajl_t_array);
+        yajl_val a = img_jget(obj, key, yajl_t_array);
         if (!a)
                 return 0;
         _cleanup_strv_ char **v = calloc(1, sizeof(char *));
@@ -593,7 +593,7 @@ static int jstrv(yajl_val obj, const char *key, const char *what, char ***ret,
 static int jkeys(yajl_val obj, const char *key, const char *what, char ***ret_keys,
                  char ***ret_values, struct zone_err **err)
 {
-        yajl_val o = jget(obj, key, yajl_t_object);
+        yajl_val o = img_jget(obj, key, yajl_t_object);
         if (!o)
                 return 0;
         _cleanup_strv_ char **k = calloc(1, sizeof(char *));
@@ -667,10 +667,10 @@ static int load_manifest(struct zone_image_store *s, struct zone_image *img, con
         _cleanup_json_ yajl_val m = NULL, c = NULL;
         int r = zone_blob_read(s, img->manifest_digest, MAX_META_BLOB, &mtext, NULL, err);
         if (r == 0)
-                r = jparse(mtext, "manifest", &m, err);
+                r = img_jparse(mtext, "manifest", &m, err);
         if (r < 0)
                 return zone_err_wrap(err, "%s", what);
-        const char *cd = jstr(jget(m, "config", yajl_t_object), "digest");
+        const char *cd = img_jstr(img_jget(m, "config", yajl_t_object), "digest");
         if (!zone_digest_valid(cd))
                 return zone_err_set(err, -EINVAL,
                                     "%s: manifest %s: config.digest is missing or "
@@ -679,11 +679,11 @@ static int load_manifest(struct zone_image_store *s, struct zone_image *img, con
         memcpy(img->config_digest, cd, ZONE_DIGEST_SIZE);
         r = zone_blob_read(s, cd, MAX_META_BLOB, &ctext, NULL, err);
         if (r == 0)
-                r = jparse(ctext, "image config", &c, err);
+                r = img_jparse(ctext, "image config", &c, err);
         if (r < 0)
                 return zone_err_wrap(err, "%s", what);
-        yajl_val ml = jget(m, "layers", yajl_t_array);
-        yajl_val diff = jget(jget(c, "rootfs", yajl_t_object), "diff_ids", yajl_t_array);
+        yajl_val ml = img_jget(m, "layers", yajl_t_array);
+        yajl_val diff = img_jget(img_jget(c, "rootfs", yajl_t_object), "diff_ids", yajl_t_array);
         size_t n = ml ? ml->u.array.len : 0;
         if (!diff || diff->u.array.len != n)
                 return zone_err_set(err, -EINVAL,
@@ -696,15 +696,15 @@ static int load_manifest(struct zone_image_store *s, struct zone_image *img, con
         for (size_t i = 0; i < n; i++) {
                 yajl_val l = ml->u.array.values[i];
                 yajl_val d = diff->u.array.values[i];
-                const char *ld = jstr(l, "digest");
-                yajl_val sz = jget(l, "size", yajl_t_number);
+                const char *ld = img_jstr(l, "digest");
+                yajl_val sz = img_jget(l, "size", yajl_t_number);
                 if (!zone_digest_valid(ld) || !YAJL_IS_STRING(d) || !zone_digest_valid(d->u.string))
                         return zone_err_set(
                             err, -EINVAL, "%s: layers[%zu]: digest or diff id is invalid", what, i);
                 struct zone_image_layer *L = &img->layers[img->n_layers++];
                 memcpy(L->digest, ld, ZONE_DIGEST_SIZE);
                 memcpy(L->diff_id, d->u.string, ZONE_DIGEST_SIZE);
-                if (dupstr(jstr(l, "mediaType"), &L->media_type) < 0)
+                if (dupstr(img_jstr(l, "mediaType"), &L->media_type) < 0)
                         return zone_err_sys(err, -ENOMEM, "%s", what);
                 L->size = sz && YAJL_IS_INTEGER(sz) && YAJL_GET_INTEGER(sz) > 0
                               ? (uint64_t)YAJL_GET_INTEGER(sz)
@@ -712,7 +712,7 @@ static int load_manifest(struct zone_image_store *s, struct zone_image *img, con
                 img->size += L->size;
         }
         struct zone_image_config *ic = &img->config;
-        yajl_val cc = jget(c, "config", yajl_t_object);
+        yajl_val cc = img_jget(c, "config", yajl_t_object);
         if ((r = jstrv(cc, "Entrypoint", what, &ic->entrypoint, err)) < 0 ||
             (r = jstrv(cc, "Cmd", what, &ic->cmd, err)) < 0 ||
             (r = jstrv(cc, "Env", what, &ic->env, err)) < 0 ||
@@ -720,10 +720,11 @@ static int load_manifest(struct zone_image_store *s, struct zone_image *img, con
             (r = jkeys(cc, "Volumes", what, &ic->volumes, NULL, err)) < 0 ||
             (r = jkeys(cc, "Labels", what, &ic->label_keys, &ic->label_values, err)) < 0)
                 return r;
-        if (dupstr(jstr(cc, "WorkingDir"), &ic->working_dir) < 0 ||
-            dupstr(jstr(cc, "User"), &ic->user) < 0 ||
-            dupstr(jstr(c, "architecture"), &ic->architecture) < 0 ||
-            dupstr(jstr(c, "os"), &ic->os) < 0 || dupstr(jstr(c, "created"), &img->created) < 0)
+        if (dupstr(img_jstr(cc, "WorkingDir"), &ic->working_dir) < 0 ||
+            dupstr(img_jstr(cc, "User"), &ic->user) < 0 ||
+            dupstr(img_jstr(c, "architecture"), &ic->architecture) < 0 ||
+            dupstr(img_jstr(c, "os"), &ic->os) < 0 ||
+            dupstr(img_jstr(c, "created"), &img->created) < 0)
                 return zone_err_sys(err, -ENOMEM, "%s", what);
         return 0;
 }
@@ -737,9 +738,9 @@ static int load_record(struct zone_image_store *s, const char *file, struct zone
         if (r < 0)
                 return zone_err_sys(err, r, "read image record %s", file);
         _cleanup_json_ yajl_val v = NULL;
-        if ((r = jparse(text, file, &v, err)) < 0)
+        if ((r = img_jparse(text, file, &v, err)) < 0)
                 return zone_err_wrap(err, "image record");
-        const char *name = jstr(v, "name"), *manifest = jstr(v, "manifest");
+        const char *name = img_jstr(v, "name"), *manifest = img_jstr(v, "manifest");
         if (!name || !zone_digest_valid(manifest))
                 return zone_err_set(
                     err, -EINVAL, "image record %s: name or manifest is missing or invalid", file);
@@ -878,7 +879,7 @@ static int resolve(struct zone_image_store *s, const char *ref, char **ret_file,
                         if (read_file_at(s->recordsfd, files[i], 65536, &text, NULL) < 0 ||
                             !(v = yajl_tree_parse(text, NULL, 0)))
                                 continue;
-                        const char *m = jstr(v, "manifest");
+                        const char *m = img_jstr(v, "manifest");
                         if (zone_digest_valid(m) && strncmp(m + 7, hex, strlen(hex)) == 0) {
                                 match = true;
                                 memcpy(digest, m, ZONE_DIGEST_SIZE);

@@ -29,3 +29,11 @@ int zone_path_clean(const char *path, char **ret);
  * when create; *ret_leaf points into path at the last component. -ELOOP when a component is
  * a symlink, -ENOTDIR when it is not a directory. */
 int zone_open_parent(int rootfd, const char *path, bool create, int *ret_fd, const char **ret_leaf);
+
+/* JSON of manifests, configs and records (store.c), for the library's files. img_jget: obj's
+ * member key when it has that type, else NULL; img_jstr: a string member; img_jparse: text parsed,
+ * or one error naming what it is. */
+#include <yajl/yajl_tree.h>
+yajl_val img_jget(yajl_val obj, const char *key, yajl_type type);
+const char *img_jstr(yajl_val obj, const char *key);
+int img_jparse(const char *text, const char *what, yajl_val *ret, struct zone_err **err);
