@@ -3,73 +3,7 @@
 # (foreground, -d, --rm), the monitor (logs, restarts, exit records) and what is left behind.
 
 load helpers
-
-# helpers.bash's teardown, kept under another name: this file's teardown removes the zones
-# first, then runs it (leftover processes, mounts, state, cgroups fail the test).
-eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
-
-setup() {
-	zone_setup
-	: "${ZONE:=$REPO_DIR/build/asan/zone}"
-	DATA=$TMP/data
-	export ZONE_CGROUP_PARENT=/zone-test/$U
-	# Zones are on a bridge by default: its host side (bridge, veths, nft table) lives in a
-	# network namespace of the test's, the leases under its TMP.
-	HOSTNS=zt-l-$U
-	ip netns add "$HOSTNS"
-	register_cleanup ip netns del "$HOSTNS"
-	ip -n "$HOSTNS" link set lo up
-	export ZONE_NET_ROOT=$TMP/net
-	zone image import --name localhost/bb --format rootfs-dir "$(rootfs_template)" >/dev/null ||
-		fail "import the busybox image"
-}
-
-teardown() {
-	local n
-	if [ -d "$DATA/zones" ]; then
-		for n in $(ls "$DATA/zones"); do
-			zone rm --force "$n" >/dev/null 2>&1
-		done
-	fi
-	# No monitor of this test's zones outlives it.
-	local p leaked=
-	for p in $(monitors); do
-		kill -9 "$p" 2>/dev/null
-		echo "LEAK: monitor $p left behind" >&2
-		leaked=1
-	done
-	helpers_teardown || return 1
-	[ -z "$leaked" ]
-}
-
-# zone ARGS...: the CLI under test, in the test's network namespace (nsenter, not `ip netns
-# exec`, which remounts /sys and so hides the cgroup hierarchies).
-zone() {
-	timeout --foreground -k 5 "${ZONE_TIMEOUT:-120}" nsenter --net=/run/netns/"$HOSTNS" \
-		"$ZONE" --root "$STATE" --data-root "$DATA" "$@"
-}
-
-# zz ARGS...: zone with stdio on files (a detached zone's monitor must not hold the test's
-# output); sets status, output, stderr, lines, stderr_lines.
-zz() {
-	status=0
-	zone "$@" </dev/null >"$TMP/zz.out" 2>"$TMP/zz.err" || status=$?
-	output=$(cat "$TMP/zz.out")
-	stderr=$(cat "$TMP/zz.err")
-	mapfile -t lines <"$TMP/zz.out"
-	mapfile -t stderr_lines <"$TMP/zz.err"
-	return 0
-}
-
-monitors() {
-	local p
-	for p in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
-		*zone-monitor*"$DATA"*) [ "$(cat "$p/stat" 2>/dev/null | awk '{print $3}')" = Z ] ||
-			echo "${p#/proc/}" ;;
-		esac
-	done
-}
+load zone-cli-helpers
 
 state_of() { zone inspect "$1" | jq -r .state; }
 state_is() { [ "$(state_of "$1")" = "$2" ]; }

@@ -6,70 +6,7 @@
 # ($HOSTNS) and removes: the CLI runs inside it through nsenter.
 
 load helpers
-
-eval "$(declare -f teardown | sed '1s/^teardown/helpers_teardown/')"
-
-setup() {
-	zone_setup
-	: "${ZONE:=$REPO_DIR/build/asan/zone}"
-	: "${ZONE_NET_HOOK:=$REPO_DIR/build/asan/zone-net-hook}"
-	export ZONE_NET_HOOK
-	DATA=$TMP/data
-	export ZONE_CGROUP_PARENT=/zone-test/$U
-	HOSTNS=zt-zn-$U
-	ip netns add "$HOSTNS"
-	register_cleanup ip netns del "$HOSTNS"
-	ip -n "$HOSTNS" link set lo up
-	NETROOT=$TMP/net
-	export ZONE_NET_ROOT=$NETROOT
-	zone image import --name localhost/bb --format rootfs-dir "$(rootfs_template)" >/dev/null ||
-		fail "import the busybox image"
-}
-
-teardown() {
-	local n
-	if [ -d "$DATA/zones" ]; then
-		for n in $(ls "$DATA/zones"); do
-			zone rm --force "$n" >/dev/null 2>&1
-		done
-	fi
-	local p leaked=
-	for p in $(monitors); do
-		kill -9 "$p" 2>/dev/null
-		echo "LEAK: monitor $p left behind" >&2
-		leaked=1
-	done
-	helpers_teardown || return 1
-	[ -z "$leaked" ]
-}
-
-in_host() {
-	nsenter --net=/run/netns/"$HOSTNS" "$@"
-}
-
-zone() {
-	timeout --foreground -k 5 "${ZONE_TIMEOUT:-120}" nsenter --net=/run/netns/"$HOSTNS" \
-		"$ZONE" --root "$STATE" --data-root "$DATA" "$@"
-}
-
-zz() {
-	status=0
-	zone "$@" </dev/null >"$TMP/zz.out" 2>"$TMP/zz.err" || status=$?
-	output=$(cat "$TMP/zz.out")
-	stderr=$(cat "$TMP/zz.err")
-	mapfile -t lines <"$TMP/zz.out"
-	return 0
-}
-
-monitors() {
-	local p
-	for p in /proc/[0-9]*; do
-		case "$(tr '\0' ' ' 2>/dev/null <"$p/cmdline")" in
-		*zone-monitor*"$DATA"*) [ "$(awk '{print $3}' "$p/stat" 2>/dev/null)" = Z ] ||
-			echo "${p#/proc/}" ;;
-		esac
-	done
-}
+load zone-cli-helpers
 
 host_veths() { in_host ip -o link show type veth | awk -F': ' '{print $2}'; }
 leases() { cat "$NETROOT"/leases/*.json 2>/dev/null | jq -r '.leases[] | .addr + " " + .id'; }
