@@ -7,6 +7,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* An error is one line: a value from a config or the command line that holds a newline or
+ * another control character must not break it (or forge a second line in a log). */
+static void one_line(char *msg)
+{
+        for (unsigned char *c = (unsigned char *)msg; *c; c++)
+                if (*c < 0x20 || *c == 0x7f)
+                        *c = '?';
+}
+
 static int err_vset(struct zone_err **err, int code, bool with_name, const char *fmt, va_list ap)
 {
         if (code >= 0)
@@ -22,6 +31,7 @@ static int err_vset(struct zone_err **err, int code, bool with_name, const char 
         if (e) {
                 e->code = code;
                 snprintf(e->msg, len, "%s%s%s", text, with_name ? ": " : "", name);
+                one_line(e->msg);
                 *err = e;
         }
         free(text);
@@ -63,6 +73,7 @@ int zone_err_wrap(struct zone_err **err, const char *fmt, ...)
         if (e) {
                 e->code = code;
                 snprintf(e->msg, len, "%s: %s", prefix, (*err)->msg);
+                one_line(e->msg);
                 free(*err);
                 *err = e;
         }
