@@ -159,9 +159,8 @@ static int db_members(const char *db, const char *user, gid_t primary, gid_t **r
         return 0;
 }
 
-/* User "name|uid[:group|gid]" of the image into process.user. */
-static int resolve_user(const char *user_field, const char *rootfs, struct zone_spec_user *u,
-                        struct zone_err **err)
+int zone_image_resolve_user(const char *what, const char *user_field, const char *rootfs,
+                            struct zone_spec_user *u, struct zone_err **err)
 {
         u->uid = 0;
         u->gid = 0;
@@ -189,15 +188,15 @@ static int resolve_user(const char *user_field, const char *rootfs, struct zone_
         } else {
                 if (pr < 0)
                         return zone_err_sys(err, pr,
-                                            "process.user: the image's User \"%s\": read "
-                                            "/etc/passwd in the image",
-                                            user_field);
+                                            "process.user: %s \"%s\": read /etc/passwd in the "
+                                            "image",
+                                            what, user_field);
                 db_find(passwd, false, spec, 0, &pw);
                 if (!pw.found)
                         return zone_err_set(err, -ENOENT,
-                                            "process.user: the image's User \"%s\": no user %s "
-                                            "in the image's /etc/passwd",
-                                            user_field, spec);
+                                            "process.user: %s \"%s\": no user %s in the "
+                                            "image's /etc/passwd",
+                                            what, user_field, spec);
                 uid = pw.id;
         }
         if (group && *group) {
@@ -205,15 +204,15 @@ static int resolve_user(const char *user_field, const char *rootfs, struct zone_
                         struct db_entry g = {0};
                         if (gr < 0)
                                 return zone_err_sys(err, gr,
-                                                    "process.user: the image's User \"%s\": read "
-                                                    "/etc/group in the image",
-                                                    user_field);
+                                                    "process.user: %s \"%s\": read /etc/group in "
+                                                    "the image",
+                                                    what, user_field);
                         db_find(groups, false, group, 0, &g);
                         if (!g.found)
                                 return zone_err_set(err, -ENOENT,
-                                                    "process.user: the image's User \"%s\": no "
-                                                    "group %s in the image's /etc/group",
-                                                    user_field, group);
+                                                    "process.user: %s \"%s\": no group %s in the "
+                                                    "image's /etc/group",
+                                                    what, user_field, group);
                         gid = g.id;
                 }
         } else {
@@ -234,23 +233,6 @@ static int resolve_user(const char *user_field, const char *rootfs, struct zone_
 
 /* ---- config.json ---- */
 
-static int env_set(char ***env, const char *kv)
-{
-        const char *eq = strchr(kv, '=');
-        size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
-        for (size_t i = 0; *env && (*env)[i]; i++) {
-                if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
-                        char *c = strdup(kv);
-                        if (!c)
-                                return -ENOMEM;
-                        free((*env)[i]);
-                        (*env)[i] = c;
-                        return 0;
-                }
-        }
-        return strv_append(env, kv);
-}
-
 static bool env_has(char **env, const char *key)
 {
         size_t klen = strlen(key);
@@ -258,32 +240,6 @@ static bool env_has(char **env, const char *key)
                 if (strncmp(env[i], key, klen) == 0 && env[i][klen] == '=')
                         return true;
         return false;
-}
-
-static int add_annotation(struct zone_spec *spec, const char *key, const char *value)
-{
-        for (size_t i = 0; i < spec->n_annotations; i++) {
-                if (strcmp(spec->annotations[i].key, key) == 0) {
-                        char *v = strdup(value);
-                        if (!v)
-                                return -ENOMEM;
-                        free(spec->annotations[i].value);
-                        spec->annotations[i].value = v;
-                        return 0;
-                }
-        }
-        struct zone_kv *a = realloc(spec->annotations, (spec->n_annotations + 1) * sizeof(*a));
-        if (!a)
-                return -ENOMEM;
-        spec->annotations = a;
-        char *k = strdup(key), *v = strdup(value);
-        if (!k || !v) {
-                free(k);
-                free(v);
-                return -ENOMEM;
-        }
-        a[spec->n_annotations++] = (struct zone_kv){k, v};
-        return 0;
 }
 
 static int make_config(const struct zone_image *img, const struct zone_bundle_opts *opts,
@@ -311,13 +267,13 @@ static int make_config(const struct zone_image *img, const struct zone_bundle_op
                                     img->name);
 
         for (size_t i = 0; ic->env && ic->env[i]; i++)
-                if (env_set(&env, ic->env[i]) < 0)
+                if (strv_env_set(&env, ic->env[i]) < 0)
                         return zone_err_set(err, -ENOMEM, "out of memory");
         for (size_t i = 0; opts->env && opts->env[i]; i++) {
                 if (!strchr(opts->env[i], '=') || opts->env[i][0] == '=')
                         return zone_err_set(err, -EINVAL, "process.env: \"%s\" is not NAME=VALUE",
                                             opts->env[i]);
-                if (env_set(&env, opts->env[i]) < 0)
+                if (strv_env_set(&env, opts->env[i]) < 0)
                         return zone_err_set(err, -ENOMEM, "out of memory");
         }
         if (!env_has(env, "PATH") && strv_append(&env, DEFAULT_PATH) < 0)
@@ -328,7 +284,7 @@ static int make_config(const struct zone_image *img, const struct zone_bundle_op
         if (asprintf(&cwd, "%s%s", wd[0] == '/' ? "" : "/", wd) < 0)
                 return zone_err_set(err, -ENOMEM, "out of memory");
 
-        r = resolve_user(ic->user, rootfs, &p->user, err);
+        r = zone_image_resolve_user("the image's User", ic->user, rootfs, &p->user, err);
         if (r < 0)
                 return zone_err_wrap(err, "bundle %s", img->name);
 
@@ -341,13 +297,14 @@ static int make_config(const struct zone_image *img, const struct zone_bundle_op
         p->terminal = false;
         spec->root.readonly = false;
 
-        if (add_annotation(spec, "org.zone.image", img->name) < 0)
+        if (zone_spec_set_annotation(spec, "org.zone.image", img->name) < 0)
                 return zone_err_set(err, -ENOMEM, "out of memory");
         /* The image's wish for a zone type is a source of its own, below the program's name
          * (runtime/types.h), not the annotation org.zone.type that would beat it. */
         for (size_t i = 0; ic->label_keys && ic->label_keys[i]; i++)
                 if (strcmp(ic->label_keys[i], ZONE_TYPE_ANNOTATION) == 0 &&
-                    add_annotation(spec, ZONE_IMAGE_TYPE_ANNOTATION, ic->label_values[i]) < 0)
+                    zone_spec_set_annotation(spec, ZONE_IMAGE_TYPE_ANNOTATION,
+                                             ic->label_values[i]) < 0)
                         return zone_err_set(err, -ENOMEM, "out of memory");
         return zone_spec_write(spec, ret, ret_len, err);
 }

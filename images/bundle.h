@@ -6,6 +6,8 @@
 #include "images/rootfs.h"
 #include "images/store.h"
 
+struct zone_spec_user;
+
 struct zone_bundle_opts {
         enum zone_rootfs_mode mode;
         /* the command after the image's Entrypoint, in place of its Cmd; NULL or empty: Cmd */
@@ -28,3 +30,10 @@ int zone_image_bundle(struct zone_image_store *s, const char *ref, const char *d
 /* Unmounts and removes what zone_image_bundle made in dir (and dir itself when it made it).
  * Refuses a directory without its record; -EBUSY while a zone still runs on the rootfs. */
 int zone_image_unbundle(const char *dir, struct zone_err **err);
+
+/* process.user from a User value "name|uid[:group|gid]": names looked up in the image's own
+ * /etc/passwd and /etc/group (read inside rootfs, never through a symlink out of it), the
+ * user's supplementary groups from /etc/group; `what` names the value's source in errors
+ * ("the image's User", "--user"). */
+int zone_image_resolve_user(const char *what, const char *user_field, const char *rootfs,
+                            struct zone_spec_user *u, struct zone_err **err);

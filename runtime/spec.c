@@ -1382,3 +1382,29 @@ const char *zone_hook_kind_name(enum zone_hook_kind kind)
                 return "unknown";
         return names[kind];
 }
+
+int zone_spec_set_annotation(struct zone_spec *spec, const char *key, const char *value)
+{
+        for (size_t i = 0; i < spec->n_annotations; i++) {
+                if (strcmp(spec->annotations[i].key, key) == 0) {
+                        char *v = strdup(value);
+                        if (!v)
+                                return -ENOMEM;
+                        free(spec->annotations[i].value);
+                        spec->annotations[i].value = v;
+                        return 0;
+                }
+        }
+        struct zone_kv *a = realloc(spec->annotations, (spec->n_annotations + 1) * sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        spec->annotations = a;
+        char *k = strdup(key), *v = strdup(value);
+        if (!k || !v) {
+                free(k);
+                free(v);
+                return -ENOMEM;
+        }
+        a[spec->n_annotations++] = (struct zone_kv){k, v};
+        return 0;
+}

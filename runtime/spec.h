@@ -296,6 +296,8 @@ int zone_spec_default(bool rootless, struct zone_spec **ret, struct zone_err **e
 /* Lookups used everywhere. */
 const struct zone_spec_namespace *zone_spec_namespace(const struct zone_spec *spec, int type);
 const char *zone_spec_annotation(const struct zone_spec *spec, const char *key);
+/* Sets annotation key to value (copies of both), replacing its earlier value. 0 or -ENOMEM. */
+int zone_spec_set_annotation(struct zone_spec *spec, const char *key, const char *value);
 /* Namespace name ("pid") <-> CLONE_NEW* flag; -1 / NULL when unknown. */
 int zone_ns_type_from_name(const char *name);
 const char *zone_ns_type_name(int type);

@@ -269,3 +269,20 @@ int open_procfs(const char *path, int flags)
         }
         return fd;
 }
+
+int strv_env_set(char ***env, const char *kv)
+{
+        const char *eq = strchr(kv, '=');
+        size_t klen = eq ? (size_t)(eq - kv) : strlen(kv);
+        for (size_t i = 0; *env && (*env)[i]; i++) {
+                if (strncmp((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=') {
+                        char *c = strdup(kv);
+                        if (!c)
+                                return -ENOMEM;
+                        free((*env)[i]);
+                        (*env)[i] = c;
+                        return 0;
+                }
+        }
+        return strv_append(env, kv);
+}

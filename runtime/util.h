@@ -54,6 +54,8 @@ static inline void strv_freep(char ***v)
 }
 /* Appends a copy of s; returns 0 or -ENOMEM. */
 int strv_append(char ***v, const char *s);
+/* Sets "KEY=VALUE" kv in an environment vector (a copy), replacing KEY's earlier entry. */
+int strv_env_set(char ***env, const char *kv);
 char **strv_copy(char *const *v);
 
 /* Reads a whole file (at most max bytes) into a NUL-terminated buffer. 0 or -errno. */

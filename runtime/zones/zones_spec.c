@@ -12,129 +12,11 @@
 #include "netns/net.h"
 #include "spec.h"
 #include "types.h"
+#include "images/bundle.h"
 #include "util.h"
 #include "zones/zones.h"
 
 #define CPU_PERIOD 100000
-
-static int env_set(char ***env, const char *kv)
-{
-        size_t klen = (size_t)(strchr(kv, '=') - kv);
-        for (size_t i = 0; *env && (*env)[i]; i++) {
-                if (strncmp((*env)[i], kv, klen + 1) == 0) {
-                        char *copy = strdup(kv);
-                        if (!copy)
-                                return -ENOMEM;
-                        free((*env)[i]);
-                        (*env)[i] = copy;
-                        return 0;
-                }
-        }
-        return strv_append(env, kv);
-}
-
-static bool parse_id(const char *s, uint32_t *ret)
-{
-        char *end;
-        errno = 0;
-        unsigned long v = strtoul(s, &end, 10);
-        if (!*s || *end || errno || v > UINT32_MAX - 1)
-                return false;
-        *ret = (uint32_t)v;
-        return true;
-}
-
-/* Looks name up in the zone's /etc/passwd or /etc/group (read inside the root, so a symlink
- * there cannot point at the host's): its id, and for passwd its primary group. */
-static int lookup(const char *rootfs, const char *db, const char *name, uint32_t *id, uint32_t *gid,
-                  struct zone_err **err)
-{
-        _cleanup_close_ int root = open(rootfs, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (root < 0)
-                return zone_err_sys(err, -errno, "process.user: open %s", rootfs);
-        struct open_how how = {.flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_IN_ROOT};
-        _cleanup_close_ int fd = (int)syscall(SYS_openat2, root, db, &how, sizeof(how));
-        if (fd < 0)
-                return zone_err_sys(err, -errno, "process.user: %s: read %s in the zone", name, db);
-        _cleanup_free_ char *text = NULL;
-        size_t len;
-        int r = read_all(fd, 1 << 20, &text, &len);
-        if (r < 0)
-                return zone_err_sys(err, r, "process.user: read %s in the zone", db);
-        size_t nlen = strlen(name);
-        for (char *line = text, *next; line && *line; line = next) {
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = 0;
-                if (strncmp(line, name, nlen) != 0 || line[nlen] != ':')
-                        continue;
-                /* name:x:id:gid:... */
-                char *f = strchr(line + nlen + 1, ':');
-                if (!f || !parse_id(strtok(f + 1, ":"), id))
-                        break;
-                char *g = strtok(NULL, ":");
-                if (gid && !(g && parse_id(g, gid)))
-                        break;
-                return 0;
-        }
-        return zone_err_set(err, -ENOENT, "process.user: no %s \"%s\" in the zone's %s",
-                            strcmp(db, "/etc/passwd") == 0 ? "user" : "group", name, db);
-}
-
-static int apply_user(const char *user, const char *rootfs, struct zone_spec_user *u,
-                      struct zone_err **err)
-{
-        _cleanup_free_ char *copy = strdup(user);
-        if (!copy)
-                return zone_err_set(err, -ENOMEM, "out of memory");
-        char *group = strchr(copy, ':');
-        if (group)
-                *group++ = 0;
-        uint32_t uid, gid = 0;
-        int r;
-        if (!parse_id(copy, &uid)) {
-                if ((r = lookup(rootfs, "/etc/passwd", copy, &uid, &gid, err)) < 0)
-                        return r;
-        }
-        if (group && *group && !parse_id(group, &gid)) {
-                if ((r = lookup(rootfs, "/etc/group", group, &gid, NULL, err)) < 0)
-                        return r;
-        }
-        u->uid = uid;
-        u->gid = gid;
-        /* The image's supplementary groups belong to the image's user, not this one. */
-        free(u->additional_gids);
-        u->additional_gids = NULL;
-        u->n_additional_gids = 0;
-        return 0;
-}
-
-static int set_annotation(struct zone_spec *spec, const char *key, const char *value)
-{
-        for (size_t i = 0; i < spec->n_annotations; i++) {
-                if (strcmp(spec->annotations[i].key, key) == 0) {
-                        char *v = strdup(value);
-                        if (!v)
-                                return -ENOMEM;
-                        free(spec->annotations[i].value);
-                        spec->annotations[i].value = v;
-                        return 0;
-                }
-        }
-        struct zone_kv *a =
-            realloc(spec->annotations, (spec->n_annotations + 1) * sizeof(*spec->annotations));
-        if (!a)
-                return -ENOMEM;
-        spec->annotations = a;
-        char *k = strdup(key), *v = strdup(value);
-        if (!k || !v) {
-                free(k);
-                free(v);
-                return -ENOMEM;
-        }
-        a[spec->n_annotations++] = (struct zone_kv){k, v};
-        return 0;
-}
 
 static int add_volume(struct zone_spec *spec, const char *vol)
 {
@@ -204,7 +86,7 @@ int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_
         struct zone_spec_linux *l = &spec->linux;
         int r = 0;
         for (size_t i = 0; r >= 0 && d->env && d->env[i]; i++)
-                r = env_set(&p->env, d->env[i]);
+                r = strv_env_set(&p->env, d->env[i]);
         for (size_t i = 0; r >= 0 && d->volumes && d->volumes[i]; i++) {
                 const char *vol = d->volumes[i];
                 _cleanup_free_ char *src = strndup(vol, (size_t)(strchr(vol, ':') - vol));
@@ -230,7 +112,7 @@ int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_
                 l->resources.pids.limit = d->pids_limit;
         }
         spec->root.readonly = d->read_only;
-        if (d->user && (r = apply_user(d->user, rootfs, &p->user, err)) < 0)
+        if (d->user && (r = zone_image_resolve_user("--user", d->user, rootfs, &p->user, err)) < 0)
                 return r;
         if (d->workdir) {
                 free(p->cwd);
@@ -253,7 +135,7 @@ int zones_spec_apply(const struct zones_def *d, const char *rootfs, struct zone_
         }
         spec->has_linux = true;
         /* A chosen type beats the image's label (its own annotation, org.zone.image.type). */
-        if (d->type && set_annotation(spec, ZONE_TYPE_ANNOTATION, d->type) < 0)
+        if (d->type && zone_spec_set_annotation(spec, ZONE_TYPE_ANNOTATION, d->type) < 0)
                 return zone_err_set(err, -ENOMEM, "out of memory");
         return 0;
 }
@@ -342,10 +224,10 @@ int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct 
                                 r = add_hook(&spec->hooks, ZONE_HOOK_POSTSTOP, c->net_hook_path,
                                              del);
                         if (r >= 0)
-                                r = set_annotation(spec, "org.zone.net.mode",
-                                                   d->network ? d->network : "bridge");
+                                r = zone_spec_set_annotation(spec, "org.zone.net.mode",
+                                                             d->network ? d->network : "bridge");
                         if (r >= 0 && ports)
-                                r = set_annotation(spec, "org.zone.net.ports", ports);
+                                r = zone_spec_set_annotation(spec, "org.zone.net.ports", ports);
                 }
         }
         return r < 0 ? zone_err_set(err, -ENOMEM, "out of memory") : 0;
