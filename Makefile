@@ -61,6 +61,7 @@ help:
 	@echo "make bench    zone-oci vs crun vs runc: run latency and peak RSS, plain, with seccomp, emulated vs bare QEMU"
 	@echo "make fuzz     run every fuzz target for FUZZ_SECONDS (default 300) each"
 	@echo "make guest-kernel  build the zone kernel (kernel-patches/guest/) into $(BUILD)/vm/zone-kernel, used by vm zones once built"
+	@echo "make kernel-check  build the kernel with the zone-aware /proc patches (kernel-patches/host/), boot it, test it"
 	@echo "make install  install zone and zone-oci (with its zone-oci-vm, zone-oci-emulated links) to $(PREFIX)/bin"
 
 $(BUILD)/obj/%.o: %.c
@@ -212,6 +213,13 @@ check-integration: all asan vm
 check-guest: all
 	tests/guest/run.sh $(BUILD)
 
+# The zone-aware /proc patches (kernel-patches/host/): builds the patched kernel and boots it
+# under QEMU TCG to run light zones in it (tests/kernel/). Not part of `make check`.
+.PHONY: kernel-check
+kernel-check: all
+	scripts/install-deps.sh --kernel
+	tests/kernel/run.sh $(BUILD)
+
 # The default image from the host's busybox, a light and an emulated zone on it.
 demo: deps
 	$(MAKE) all vm
@@ -313,7 +321,9 @@ $(VM_DIR)/initramfs.cpio.gz: $(VM_DIR)/agent $(VM_DIR)/kernel/vmlinuz
 ZK_DIR := $(VM_DIR)/zone-kernel
 .PHONY: guest-kernel
 guest-kernel: $(VM_DIR)/agent
-	kernel-patches/guest/build.sh $(ZK_DIR)
+	scripts/install-deps.sh --kernel
+	kernel-patches/build.sh --config kernel-patches/guest/zone-guest.config \
+		--patches kernel-patches/guest $(ZK_DIR)
 	$(MAKE) $(ZK_DIR)/initramfs.cpio.gz
 
 $(ZK_DIR)/initramfs.cpio.gz: $(VM_DIR)/agent

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the build, test, demo and bench dependencies (Debian/Ubuntu, apt).
 # Idempotent: quiet and quick when everything is already installed.
+# --kernel: also what building a kernel needs (make guest-kernel, make kernel-check).
 set -euo pipefail
 
 pkgs=(
@@ -14,6 +15,12 @@ pkgs=(
 	qemu-system-x86 lxcfs
 	skopeo debootstrap
 )
+if [ "${1:-}" = --kernel ]; then
+	pkgs+=(linux-source-6.1 flex bison bc lz4 perl libelf-dev libssl-dev)
+elif [ $# -gt 0 ]; then
+	echo "usage: $0 [--kernel]" >&2
+	exit 2
+fi
 
 missing=()
 for p in "${pkgs[@]}"; do

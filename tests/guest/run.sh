@@ -6,6 +6,10 @@
 # once with apt-get download, never installed) and the initramfs live in BUILD_DIR/guest/.
 # Prints the guest's TAP lines and exits non-zero when a test failed or the guest did not
 # report. GUEST_TIMEOUT (seconds, default 180) bounds the whole boot.
+# Other kernels and tests (tests/kernel/run.sh) use the same guest: GUEST_KERNEL (a bzImage
+# with everything built in, instead of Debian's), GUEST_TESTS and GUEST_BUNDLES (instead of
+# v2.sh and bundles.sh), GUEST_BIN (more static programs, in the guest and its zones), GUEST_APPEND
+# (more kernel parameters), GUEST_SMP (vCPUs, default 2) and GUEST_DIR (instead of BUILD_DIR/guest).
 set -uo pipefail
 
 if [ $# -ne 1 ]; then
@@ -15,7 +19,9 @@ fi
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(realpath "$1") || exit 2
 zone_oci=$build/zone-oci
-guest=$build/guest
+guest=${GUEST_DIR:-$build/guest}
+tests=${GUEST_TESTS:-$here/v2.sh}
+bundles=${GUEST_BUNDLES:-$here/bundles.sh}
 timeout=${GUEST_TIMEOUT:-180}
 end_marker=ZONE-GUEST-END-7f3a9c
 
@@ -61,7 +67,13 @@ fetch_kernel() {
 	find "$guest/kernel.tmp/x/lib/modules" -name 'loop.ko*' -exec cp {} "$guest/kernel.tmp/out/modules/" \;
 	rm -rf "$guest/kernel" && mv "$guest/kernel.tmp/out" "$guest/kernel" && rm -rf "$guest/kernel.tmp"
 }
-[ -f "$kernel" ] || fetch_kernel || die "fetching the kernel failed"
+if [ -n "${GUEST_KERNEL:-}" ]; then
+	kernel=$GUEST_KERNEL
+	kmods=
+	[ -f "$kernel" ] || die "GUEST_KERNEL $kernel: no such file"
+else
+	[ -f "$kernel" ] || fetch_kernel || die "fetching the kernel failed"
+fi
 
 # --- the initramfs: busybox, zone-oci, a busybox zone rootfs, one bundle per test, the scripts ---
 root=$guest/initramfs
@@ -73,8 +85,9 @@ done
 ln -s bin "$root/sbin"
 cp "$zone_oci" "$root/bin/zone-oci" || exit 1
 cp "$here/init" "$root/init" && chmod 755 "$root/init" || exit 1
-cp "$here/v2.sh" "$root/v2.sh" || exit 1
-cp "$kmods"/* "$root/lib/modules/" 2>/dev/null
+cp "$tests" "$root/tests.sh" || exit 1
+cp "$here/lib.sh" "$root/lib.sh" || exit 1
+[ -z "$kmods" ] || cp "$kmods"/* "$root/lib/modules/" 2>/dev/null
 
 zr=$root/zone-rootfs
 mkdir -p "$zr"/{bin,etc,proc,sys,dev,tmp,root,run} || exit 1
@@ -86,6 +99,11 @@ done
 ln -s bin "$zr/sbin"
 echo 'root:x:0:0:root:/root:/bin/sh' >"$zr/etc/passwd"
 echo 'root:x:0:' >"$zr/etc/group"
+# More static programs, for the guest and its zones alike.
+for bin in ${GUEST_BIN:-}; do
+	static "$bin" || die "$bin: must be statically linked to run in the guest"
+	cp "$bin" "$root/bin/" && cp "$bin" "$zr/bin/" || exit 1
+done
 
 # bundle NAME [JQ_ARGS...] JQ_FILTER: /bundles/NAME/config.json in the guest, from zone-oci's
 # own spec with the settings every guest test shares, then JQ_FILTER.
@@ -106,7 +124,7 @@ bundle() {
 		>"$root/bundles/$name/config.json" || die "bundle $name: jq failed"
 }
 # shellcheck source=tests/guest/bundles.sh
-. "$here/bundles.sh"
+. "$bundles"
 
 initrd=$guest/initramfs.cpio.gz
 (cd "$root" && find . | "$busybox" cpio -o -H newc 2>/dev/null | gzip -1) >"$initrd" ||
@@ -124,7 +142,8 @@ cmdline="console=ttyS0 quiet loglevel=0 cgroup_no_v1=all reboot=t panic=-1 tsc=r
 console=$guest/console.log
 : >"$console"
 start=$(date +%s%N)
-qemu-system-x86_64 -accel tcg -M microvm -smp 2 -m 512M \
+[ -z "${GUEST_APPEND:-}" ] || cmdline="$cmdline $GUEST_APPEND"
+qemu-system-x86_64 -accel tcg -M microvm -smp "${GUEST_SMP:-2}" -m 512M \
 	-nodefaults -no-user-config -display none -no-reboot \
 	-serial "file:$console" \
 	-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
@@ -162,7 +181,7 @@ fi
 results=$(tr -d '\r' <"$console" | grep -cE '^(not )?ok [0-9]+ ')
 plan=$(tr -d '\r' <"$console" | sed -n 's/^1\.\.\([0-9]*\)$/\1/p' | tail -n 1)
 if [ "$fail" = 0 ] && [ "${plan:-0}" != "$results" ]; then
-	# v2.sh stopped part-way (its plan comes last).
+	# The tests stopped part-way (their plan comes last).
 	echo "# guest: $results results for a plan of ${plan:-none}" >&2
 	fail=1
 fi

@@ -1,24 +1,46 @@
 #!/bin/sh
-# Builds the guest kernel of vm and emulated zones from Debian's linux-source-6.1:
-# `make tinyconfig`, then zone-guest.config on top, then every *.patch here applied in name
-# order. Writes OUT/bzImage and OUT/config; OUT is replaced only after a build succeeded, so a
-# failed build leaves a working kernel where it was. The source tree and its objects stay in
-# OUT.build for the next (incremental) build.
+# Builds a kernel from Debian's linux-source-6.1: `make tinyconfig`, then each config fragment
+# on top, in order, after every *.patch of each patch directory applied in name order. Writes
+# OUT/bzImage and OUT/config; OUT is replaced only after a build succeeded, so a failed build
+# leaves a working kernel where it was. The source tree and its objects stay in OUT.build for
+# the next (incremental) build.
 # Reproducible: the build's timestamp, user, host and version are fixed.
-# Usage: kernel-patches/guest/build.sh OUT   (JOBS=2 and nice 19 by default)
+# Usage: kernel-patches/build.sh [--config FRAGMENT]... [--patches DIR]... OUT
+#        (JOBS=2 and nice 19 by default)
+#   the zone kernel:  --config kernel-patches/guest/zone-guest.config OUT
+#   the host /proc series on top: add --config kernel-patches/host/zone-host.config
+#                                     --patches kernel-patches/host
 set -eu
-out=$1
-here=$(cd "$(dirname "$0")" && pwd)
 tarball=/usr/src/linux-source-6.1.tar.xz
 jobs=${JOBS:-2}
 
 die() {
-	echo "guest-kernel: $*" >&2
+	echo "kernel-build: $*" >&2
 	exit 1
 }
 
+configs=
+patchdirs=
+while [ $# -gt 1 ]; do
+	case $1 in
+	--config)
+		[ -f "$2" ] || die "--config $2: no such file"
+		configs="$configs $(realpath "$2")"
+		;;
+	--patches)
+		[ -d "$2" ] || die "--patches $2: no such directory"
+		patchdirs="$patchdirs $(realpath "$2")"
+		;;
+	*) die "unknown option $1 (usage: build.sh [--config FRAGMENT]... [--patches DIR]... OUT)" ;;
+	esac
+	shift 2
+done
+[ $# -eq 1 ] || die "usage: build.sh [--config FRAGMENT]... [--patches DIR]... OUT"
+[ -n "$configs" ] || die "no --config fragment given"
+out=$1
+
 if [ ! -f "$tarball" ]; then
-	echo "guest-kernel: $tarball missing, installing linux-source-6.1" >&2
+	echo "kernel-build: $tarball missing, installing linux-source-6.1" >&2
 	apt-get install -y linux-source-6.1 >/dev/null 2>&1 ||
 		{ apt-get update >/dev/null 2>&1 && apt-get install -y linux-source-6.1 >/dev/null 2>&1; } ||
 		die "cannot install linux-source-6.1 with apt-get (it provides $tarball)"
@@ -31,18 +53,24 @@ done
 work=$out.build
 src=$work/linux-source-6.1
 # The tree is extracted again when the tarball or the patches change.
+patches=
+for d in $patchdirs; do
+	for p in "$d"/*.patch; do
+		[ -f "$p" ] && patches="$patches $p"
+	done
+done
 stamp=$(
 	stat -c '%s %Y' "$tarball"
-	cat "$here"/*.patch 2>/dev/null | sha256sum
+	# shellcheck disable=SC2086
+	[ -z "$patches" ] || cat $patches | sha256sum
 )
 if [ ! -f "$work/stamp" ] || [ "$(cat "$work/stamp")" != "$stamp" ]; then
 	rm -rf "$work"
 	mkdir -p "$work"
 	tar -C "$work" -xf "$tarball" || die "cannot extract $tarball"
 	[ -d "$src" ] || die "$tarball has no linux-source-6.1/ directory"
-	for p in "$here"/*.patch; do
-		[ -f "$p" ] || continue
-		patch -d "$src" -p1 --forward --batch <"$p" >/dev/null || die "patch $(basename "$p") does not apply"
+	for p in $patches; do
+		patch -d "$src" -p1 --forward --batch <"$p" >/dev/null || die "patch $p does not apply"
 	done
 	echo "$stamp" >"$work/stamp"
 fi
@@ -55,11 +83,13 @@ kmake() {
 # Kconfig's notes on overridden choices are expected: kept in a log, shown when a step fails.
 {
 	kmake tinyconfig &&
-		"$src"/scripts/kconfig/merge_config.sh -m -O "$src" "$src/.config" "$here/zone-guest.config" &&
+		# shellcheck disable=SC2086
+		"$src"/scripts/kconfig/merge_config.sh -m -O "$src" "$src/.config" $configs &&
 		kmake olddefconfig
 } >"$work/config.log" 2>&1 || { cat "$work/config.log" >&2; die "making the config failed"; }
-# Kconfig silently drops what a dependency forbids: every line of the fragment must hold.
-missing=$(grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' "$here/zone-guest.config" |
+# Kconfig silently drops what a dependency forbids: every line of the fragments must hold.
+# shellcheck disable=SC2086
+missing=$(cat $configs | grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' |
 	while read -r line; do
 		case $line in
 		"# "*) opt=${line#\# } opt=${opt%% *}
