@@ -30,8 +30,8 @@ HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
 # loop. Not in libzone.a (it uses images/); the monitor links only the parts that need libzone.
 ADMIN_SRC := $(sort $(wildcard runtime/zones/*.c))
 MON_SRC  := cli/zone-monitor/main.c
-# The monitor while its zone runs: libc and these files only (no libzone), to stay small.
-FOLLOW_SRC := cli/zone-monitor/follow.c runtime/zones/zones_log_writer.c
+# The monitor while its zone runs: these files only (no libzone, no libc: nolibc.c), to stay small.
+FOLLOW_SRC := cli/zone-monitor/follow.c cli/zone-monitor/nolibc.c runtime/zones/zones_log_writer.c
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S
@@ -143,10 +143,12 @@ $(BUILD)/zone-monitor: $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a
 	$(CC) -static $(CFLAGS) -o $@ $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a \
 		$(STATIC_LIBS)
 
-# What the monitor execs while its zone runs (cli/zone-monitor/follow.c): static, libc only,
-# found beside zone-monitor (the ASan builds use these plain ones too).
+# What the monitor execs while its zone runs (cli/zone-monitor/follow.c): static, no libc
+# (nolibc.c has the system calls), found beside zone-monitor (the ASan builds use it too).
+# nolibc.c's memset/memcpy must not become calls to themselves.
+$(BUILD)/obj/cli/zone-monitor/nolibc.o: CFLAGS += -fno-tree-loop-distribute-patterns
 $(BUILD)/zone-monitor-follow: $(FOLLOW_OBJ)
-	$(CC) -static $(CFLAGS) -o $@ $(FOLLOW_OBJ)
+	$(CC) -static -nostdlib -fno-pie -no-pie -Wl,--build-id=none $(CFLAGS) -o $@ $(FOLLOW_OBJ)
 
 # The network hook (hooks/net/): any OCI runtime can run it as a createRuntime/poststop hook.
 # It runs twice per zone start: libnl and yajl are linked in, so only libc is loaded with it

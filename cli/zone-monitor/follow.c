@@ -2,7 +2,8 @@
  * zone through libzone, then execs this in the same process, so it stays the zone's monitor
  * (same pid, monitor.lock still held through the inherited fd, still the child subreaper that
  * the init is a child of) with a fraction of the memory: static, libc and the log writer
- * (runtime/zones/zones_log_writer.c) only, no libzone, no stdio.
+ * (runtime/zones/zones_log_writer.c) only, no libzone and no libc either: the few libc
+ * functions it calls are system calls in nolibc.c (-nostdlib; ~10 kB of text).
  *
  * It copies the zone's output pipe to the log (rotated as zone-monitor does), reaps orphans
  * that come to it, forwards SIGTERM/SIGINT/SIGHUP to the zone's init as SIGTERM (then no
@@ -22,7 +23,6 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -153,8 +153,7 @@ int main(int argc, char **argv)
          * came during the exec is read here. */
         sigprocmask(SIG_BLOCK, &set, NULL);
         int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        /* execve keeps the child subreaper attribute; set anyway, it costs nothing. */
-        prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        /* Still the child subreaper zone-monitor made us: execve keeps that attribute. */
         reap_others((pid_t)pid);
 
         bool out_open = true, stop = false;
@@ -216,7 +215,9 @@ int main(int argc, char **argv)
                 args[n++] = "--stop";
         args[n] = NULL;
         execv(args[0], args); /* the log's fd and the signalfd are close-on-exec */
-        say(&log, "zone-monitor-follow: cannot exec zone-monitor back: ", strerror(errno));
+        char s_errno[24];
+        say(&log, "zone-monitor-follow: cannot exec zone-monitor back: errno ",
+            format(s_errno, errno));
         record_exit((int)dirfd, status, finished);
         zones_log_close(&log);
         return 1;
