@@ -201,7 +201,7 @@ int zones_log_write(struct zones_log_writer *w, const char *buf, size_t len);
 void zones_log_close(struct zones_log_writer *w);
 
 /* How the monitor runs. While a zone runs, the monitor process is zone-monitor-follow
- * (cli/zone-monitor/follow.c: libc only, small), exec'ed by zone-monitor with the fds it needs;
+ * (cli/zone-monitor/follow.c: no libzone, no libc), exec'ed by zone-monitor with the fds it needs;
  * at the init's exit the follower execs zone-monitor back with after_exit and the rest. */
 struct zones_monitor_opts {
         int report_fd;      /* gets "ok\n" once the zone runs, or the error's message; or -1 */

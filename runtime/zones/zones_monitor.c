@@ -10,9 +10,9 @@
  * never count against the monitor, which stays resident for the zone's whole life.
  *
  * Nor does this program stay while the zone runs: once it runs, the monitor execs
- * zone-monitor-follow (cli/zone-monitor/follow.c, static, libc only) in the same process,
- * with the pipe, the init's pidfd, the zone's directory and monitor.lock as inherited fds; it
- * logs, forwards signals and reaps, and at the init's exit execs zone-monitor back with
+ * zone-monitor-follow (cli/zone-monitor/follow.c: static, no libzone, no libc) in the same
+ * process, with the pipe, the init's pidfd, the zone's directory and monitor.lock as inherited
+ * fds; it logs, forwards signals and reaps, and at the init's exit execs zone-monitor back with
  * --after-exit, which deletes, records and restarts here (zones_monitor_main with after_exit).
  * The pid, the lock, the subreaper role and blocked signals survive both execs. */
 #include <errno.h>
