@@ -176,6 +176,30 @@ cg_of() { # cg_of CONTROLLER NAME
 	[ "${lines[-1]}" = bye ] || fail "logs: $output"
 }
 
+@test "zone-life: without zone-monitor-follow the monitor follows the zone itself" {
+	mkdir "$TMP/vol"
+	export ZONE_MONITOR_FOLLOW=$TMP/none
+	zz run -d --name self --restart on-failure:2 -v "$TMP/vol:/v" bb \
+		sh -c 'echo run >>/v/runs; echo out; [ -e /v/go ] || sleep 1000; exit 1'
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	local mon
+	mon=$(cat "$DATA/zones/self/monitor.pid")
+	[[ "$(tr '\0' ' ' </proc/"$mon"/cmdline)" != *zone-monitor-follow* ]]
+	touch "$TMP/vol/go"
+	zz halt --time 0 self
+	[ "$status" -eq 0 ] || fail "halt: $stderr"
+	wait_for monitor_gone self
+	# Killed by halt: no restart after that, whatever the policy.
+	[ "$(wc -l <"$TMP/vol/runs")" -eq 1 ]
+	zz boot self
+	[ "$status" -eq 0 ] || fail "boot: $stderr"
+	wait_for monitor_gone self
+	[ "$(wc -l <"$TMP/vol/runs")" -eq 4 ]
+	[ "$(zone inspect self | jq -c '[.restarts, .exitStatus]')" = '[2,1]' ]
+	zz logs self
+	[ "${#lines[@]}" -eq 4 ] && [ "${lines[3]}" = out ] || fail "logs: $output"
+}
+
 @test "zone-life: zones survive a killed zone process and a killed monitor; ls stays right" {
 	# A foreground run whose zone command is killed with SIGKILL mid-run.
 	nsenter --net=/run/netns/"$HOSTNS" "$ZONE" --root "$STATE" --data-root "$DATA" run --name fg bb sleep 1000 \
