@@ -29,7 +29,9 @@ HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
 # Zones as the zone CLI manages them (runtime/zones/): definitions, lifecycle, the monitor's
 # loop. Not in libzone.a (it uses images/); the monitor links only the parts that need libzone.
 ADMIN_SRC := $(sort $(wildcard runtime/zones/*.c))
-MON_SRC  := $(sort $(wildcard cli/zone-monitor/*.c))
+MON_SRC  := cli/zone-monitor/main.c
+# The monitor while its zone runs: these files only (no libzone, no libc: nolibc.c), to stay small.
+FOLLOW_SRC := cli/zone-monitor/follow.c cli/zone-monitor/nolibc.c runtime/zones/zones_log_writer.c
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S
@@ -48,11 +50,12 @@ HOOK_OBJ := $(HOOK_SRC:%.c=$(BUILD)/obj/%.o)
 ADMIN_OBJ := $(ADMIN_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_ADMIN := $(ADMIN_SRC:%.c=$(BUILD)/asan/%.o)
 MON_OBJ  := $(MON_SRC:%.c=$(BUILD)/obj/%.o)
+FOLLOW_OBJ := $(FOLLOW_SRC:%.c=$(BUILD)/obj/%.o)
 ASAN_HOOK := $(HOOK_SRC:%.c=$(BUILD)/asan/%.o)
 
 .PHONY: all asan unit deps check check-unit check-integration demo bench install clean format help
 .PHONY: fuzz fuzz-build check-fuzz check-guest
-all: $(BUILD)/zone-oci $(BUILD)/zone $(BUILD)/zone-monitor $(if $(HOOK_SRC),$(BUILD)/zone-net-hook)
+all: $(BUILD)/zone-oci $(BUILD)/zone $(BUILD)/zone-monitor $(BUILD)/zone-monitor-follow $(if $(HOOK_SRC),$(BUILD)/zone-net-hook)
 
 help:
 	@echo "make          build $(BUILD)/zone-oci (static)"
@@ -141,6 +144,13 @@ $(BUILD)/zone-monitor: $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a
 	$(CC) -static $(CFLAGS) -o $@ $(MON_OBJ) $(BUILD)/libzone-admin.a $(BUILD)/libzone.a \
 		$(STATIC_LIBS)
 
+# What the monitor execs while its zone runs (cli/zone-monitor/follow.c): static, no libc
+# (nolibc.c has the system calls), found beside zone-monitor (the ASan builds use it too).
+# nolibc.c's memset/memcpy must not become calls to themselves.
+$(BUILD)/obj/cli/zone-monitor/nolibc.o: CFLAGS += -fno-tree-loop-distribute-patterns
+$(BUILD)/zone-monitor-follow: $(FOLLOW_OBJ)
+	$(CC) -static -nostdlib -fno-pie -no-pie -Wl,--build-id=none $(CFLAGS) -o $@ $(FOLLOW_OBJ)
+
 # The network hook (hooks/net/): any OCI runtime can run it as a createRuntime/poststop hook.
 # It runs twice per zone start: libnl and yajl are linked in, so only libc is loaded with it
 # (libnftables is dlopen'd when a zone publishes ports); that saves ~1 ms per exec.
@@ -152,7 +162,7 @@ $(BUILD)/asan/zone-net-hook: $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/l
 	$(CC) $(SAN) -o $@ $(ASAN_HOOK) $(BUILD)/libzone-net-asan.a $(BUILD)/libzone-asan.a \
 		$(NET_LIBS) $(DYN_LIBS)
 
-asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone $(BUILD)/zone-monitor $(if $(HOOK_SRC),$(BUILD)/asan/zone-net-hook)
+asan: $(BUILD)/asan/zone-oci $(BUILD)/asan/zone $(BUILD)/zone-monitor $(BUILD)/zone-monitor-follow $(if $(HOOK_SRC),$(BUILD)/asan/zone-net-hook)
 
 # Unit tests are built with ASan+UBSan: they exercise parsers and error paths hardest.
 $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libzone-admin-asan.a $(BUILD)/libzone-images-asan.a \
@@ -236,6 +246,7 @@ install: all
 	install -D -m 0755 $(BUILD)/zone-oci $(DESTDIR)$(PREFIX)/bin/zone-oci
 	install -D -m 0755 $(BUILD)/zone $(DESTDIR)$(PREFIX)/bin/zone
 	install -D -m 0755 $(BUILD)/zone-monitor $(DESTDIR)$(PREFIX)/bin/zone-monitor
+	install -D -m 0755 $(BUILD)/zone-monitor-follow $(DESTDIR)$(PREFIX)/bin/zone-monitor-follow
 	install -d $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	$(BUILD)/zone completion bash >$(DESTDIR)$(PREFIX)/share/bash-completion/completions/zone
 	if [ -f $(BUILD)/zone-net-hook ]; then \

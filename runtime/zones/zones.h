@@ -39,6 +39,7 @@ struct zone_spec;
 #define ZONES_LOG_SIZE      (1u << 20)
 #define ZONES_LOG_FILES     3
 #define ZONES_MONITOR_NAME  "zone-monitor"
+#define ZONES_FOLLOW_NAME   "zone-monitor-follow"
 #define ZONES_HALT_TIME     10
 #define ZONES_NET_HOOK_NAME "zone-net-hook"
 
@@ -194,11 +195,28 @@ struct zones_log_writer {
 };
 int zones_log_open(struct zones_log_writer *w, int dirfd, uint64_t max_size, int files,
                    struct zone_err **err);
+/* zones_log_writer.c (libc only: zone-monitor-follow links it alone): open, 0 or -errno. */
+int zones_log_writer_open(struct zones_log_writer *w, int dirfd, uint64_t max_size, int files);
 int zones_log_write(struct zones_log_writer *w, const char *buf, size_t len);
 void zones_log_close(struct zones_log_writer *w);
 
+/* How the monitor runs. While a zone runs, the monitor process is zone-monitor-follow
+ * (cli/zone-monitor/follow.c: no libzone, no libc), exec'ed by zone-monitor with the fds it needs;
+ * at the init's exit the follower execs zone-monitor back with after_exit and the rest. */
+struct zones_monitor_opts {
+        int report_fd;      /* gets "ok\n" once the zone runs, or the error's message; or -1 */
+        const char *self;   /* this zone-monitor, for the follower to exec back */
+        const char *follow; /* zone-monitor-follow, or NULL: the monitor follows the zone */
+        /* --after-exit: the zone's init exited (status, when) while the follower ran it. */
+        bool after_exit, stop; /* stop: the follower was asked to stop the zone (SIGTERM..) */
+        int status;
+        int64_t finished;
+        int lock_fd, out_fd; /* monitor.lock (flock held) and the zone's output pipe */
+        int runs, restarts;
+};
+
 /* The monitor's whole life (zones_monitor.c): runs the zone (restarting it as its policy
- * says), logs its output, records each exit, and returns once the zone is gone; report_fd
- * gets "ok\n" once the zone runs, or the error's message. Returns the exit code for the
- * monitor program. */
-int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_fd);
+ * says), logs its output, records each exit, and returns once the zone is gone (or execs the
+ * follower while the zone runs). Returns the exit code for the monitor program. */
+int zones_monitor_main(const struct zones_ctx *c, const char *name,
+                       const struct zones_monitor_opts *o);

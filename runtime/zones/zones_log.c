@@ -1,5 +1,6 @@
 /* A zone's log: written by its monitor with size-based rotation (log, log.1 .. log.N-1, oldest
- * last), read by `zone logs`, which can follow it across rotations until the zone is gone. */
+ * last; the writer is zones_log_writer.c), read by `zone logs`, which can follow it across
+ * rotations until the zone is gone. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -19,62 +20,8 @@ static int log_name(int i, char *buf, size_t size)
 int zones_log_open(struct zones_log_writer *w, int dirfd, uint64_t max_size, int files,
                    struct zone_err **err)
 {
-        w->dirfd = dirfd;
-        w->max_size = max_size ? max_size : ZONES_LOG_SIZE;
-        w->files = files > 0 ? files : ZONES_LOG_FILES;
-        w->fd = openat(dirfd, "log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        if (w->fd < 0)
-                return zone_err_sys(err, -errno, "open the zone's log");
-        struct stat st;
-        w->size = fstat(w->fd, &st) == 0 ? (uint64_t)st.st_size : 0;
-        return 0;
-}
-
-static int rotate(struct zones_log_writer *w)
-{
-        char from[32], to[32];
-        closep(&w->fd);
-        if (w->files == 1) {
-                w->fd = openat(w->dirfd, "log", O_WRONLY | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
-        } else {
-                for (int i = w->files - 1; i > 0; i--) {
-                        log_name(i - 1, from, sizeof(from));
-                        log_name(i, to, sizeof(to));
-                        if (renameat(w->dirfd, from, w->dirfd, to) < 0 && errno != ENOENT)
-                                return -errno;
-                }
-                w->fd = openat(w->dirfd, "log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-        }
-        if (w->fd < 0)
-                return -errno;
-        w->size = 0;
-        return 0;
-}
-
-int zones_log_write(struct zones_log_writer *w, const char *buf, size_t len)
-{
-        while (len) {
-                if (w->size >= w->max_size) {
-                        int r = rotate(w);
-                        if (r < 0)
-                                return r;
-                }
-                size_t n = len;
-                if (n > w->max_size - w->size)
-                        n = (size_t)(w->max_size - w->size);
-                int r = write_full(w->fd, buf, n);
-                if (r < 0)
-                        return r;
-                w->size += n;
-                buf += n;
-                len -= n;
-        }
-        return 0;
-}
-
-void zones_log_close(struct zones_log_writer *w)
-{
-        closep(&w->fd);
+        int r = zones_log_writer_open(w, dirfd, max_size, files);
+        return r < 0 ? zone_err_sys(err, r, "open the zone's log") : 0;
 }
 
 static int copy_rest(int from, int out_fd)

@@ -7,7 +7,14 @@
  * libzone's create and delete paths (config parsing, mounts, cgroups, seccomp, hooks) run in
  * a short-lived child each time: the monitor is a child subreaper, so the zone's init, orphaned
  * when that child exits, becomes the monitor's child to reap, and the pages those paths touch
- * never count against the monitor, which stays resident for the zone's whole life. */
+ * never count against the monitor, which stays resident for the zone's whole life.
+ *
+ * Nor does this program stay while the zone runs: once it runs, the monitor execs
+ * zone-monitor-follow (cli/zone-monitor/follow.c: static, no libzone, no libc) in the same
+ * process, with the pipe, the init's pidfd, the zone's directory and monitor.lock as inherited
+ * fds; it logs, forwards signals and reaps, and at the init's exit execs zone-monitor back with
+ * --after-exit, which deletes, records and restarts here (zones_monitor_main with after_exit).
+ * The pid, the lock, the subreaper role and blocked signals survive both execs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -30,10 +37,11 @@
 struct monitor {
         const struct zones_ctx *c;
         const char *name;
-        int dfd;
+        int dfd, lock;
         struct zones_log_writer log;
         int runs, restarts;
         sigset_t mask; /* the signal mask to give the children that call libzone */
+        const struct zones_monitor_opts *o;
 };
 
 static void log_line(struct monitor *m, const char *fmt, const char *msg)
@@ -58,7 +66,7 @@ static void record_run(struct monitor *m)
         write_record(m, "run", buf);
 }
 
-static void record_exit(struct monitor *m, int status, const char *error)
+static void record_exit(struct monitor *m, int status, int64_t finished, const char *error)
 {
         char buf[1024];
         if (error)
@@ -66,7 +74,7 @@ static void record_exit(struct monitor *m, int status, const char *error)
                          error);
         else
                 snprintf(buf, sizeof(buf), "status = %d\nfinished = %lld\n", status,
-                         (long long)time(NULL));
+                         (long long)finished);
         write_record(m, "exit", buf);
 }
 
@@ -154,6 +162,89 @@ static void reap_others(pid_t init)
         }
 }
 
+/* After the init's exit: the zone deleted, the rest of its output logged. */
+static int end_run(struct monitor *m, int out, int status)
+{
+        _cleanup_err_ struct zone_err *derr = NULL;
+        if (in_child(m, -1, delete_zone, &derr) < 0)
+                log_line(m, "zone-monitor: %s\n", derr->msg);
+        reap_others(0);
+        drain(m, out);
+        return status;
+}
+
+static int set_cloexec(int fd, bool on)
+{
+        int fl = fcntl(fd, F_GETFD);
+        if (fl < 0)
+                return -errno;
+        return fcntl(fd, F_SETFD, on ? fl | FD_CLOEXEC : fl & ~FD_CLOEXEC) < 0 ? -errno : 0;
+}
+
+/* The zone runs: this process becomes zone-monitor-follow until the init exits. The fds it
+ * gets (by number) lose FD_CLOEXEC, and only they; the log's fd and the signalfd close (the
+ * follower opens its own; the blocked signals, pending ones too, stay blocked across exec).
+ * Returns only when the follower could not be exec'ed, every fd as it was. */
+static void exec_follower(struct monitor *m, int out, int pidfd, pid_t pid)
+{
+        const struct zones_monitor_opts *o = m->o;
+        const struct zones_ctx *c = m->c;
+        if (!o->follow || !o->self)
+                return;
+        char s_pid[16], s_pidfd[16], s_out[16], s_dir[16], s_lock[16], s_size[24], s_files[16],
+            s_runs[16], s_restarts[16];
+        snprintf(s_pid, sizeof(s_pid), "%d", (int)pid);
+        snprintf(s_pidfd, sizeof(s_pidfd), "%d", pidfd);
+        snprintf(s_out, sizeof(s_out), "%d", out);
+        snprintf(s_dir, sizeof(s_dir), "%d", m->dfd);
+        snprintf(s_lock, sizeof(s_lock), "%d", m->lock);
+        snprintf(s_size, sizeof(s_size), "%llu", (unsigned long long)m->log.max_size);
+        snprintf(s_files, sizeof(s_files), "%d", m->log.files);
+        snprintf(s_runs, sizeof(s_runs), "%d", m->runs);
+        snprintf(s_restarts, sizeof(s_restarts), "%d", m->restarts);
+        /* Everything after "--" is the command line that brings this program back. */
+        const char *argv[] = {o->follow,
+                              "--pid",
+                              s_pid,
+                              "--pidfd",
+                              s_pidfd,
+                              "--out-fd",
+                              s_out,
+                              "--dir-fd",
+                              s_dir,
+                              "--log-size",
+                              s_size,
+                              "--log-files",
+                              s_files,
+                              "--",
+                              o->self,
+                              "--root",
+                              c->zctx->root,
+                              "--data-root",
+                              zones_data_root(c),
+                              "--zone",
+                              c->zone_path ? c->zone_path : "",
+                              "--lock-fd",
+                              s_lock,
+                              "--out-fd",
+                              s_out,
+                              "--runs",
+                              s_runs,
+                              "--restarts",
+                              s_restarts,
+                              m->name,
+                              NULL};
+        const int fds[] = {out, pidfd, m->dfd, m->lock};
+        size_t n = 0;
+        while (n < sizeof(fds) / sizeof(fds[0]) && set_cloexec(fds[n], false) == 0)
+                n++;
+        if (n == sizeof(fds) / sizeof(fds[0]))
+                execv(o->follow, (char **)argv);
+        log_line(m, "zone-monitor: exec %s failed: following the zone itself\n", o->follow);
+        while (n)
+                set_cloexec(fds[--n], true);
+}
+
 static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, struct zone_err **err)
 {
         _cleanup_free_ char *pid_file = zones_path(m->c, m->name, "zone.pid");
@@ -184,6 +275,7 @@ static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, stru
         record_run(m);
         report(report_fd, "ok");
         fcntl(out, F_SETFL, fcntl(out, F_GETFL) | O_NONBLOCK);
+        exec_follower(m, out, pidfd, pid); /* returns only when it could not */
         bool out_open = true;
         int status = 0;
         for (;;) {
@@ -227,12 +319,7 @@ static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, stru
                 }
         }
         drain(m, out);
-        _cleanup_err_ struct zone_err *derr = NULL;
-        if (in_child(m, -1, delete_zone, &derr) < 0)
-                log_line(m, "zone-monitor: %s\n", derr->msg);
-        reap_others(0);
-        drain(m, out);
-        return status;
+        return end_run(m, out, status);
 }
 
 static bool stop_requested(struct monitor *m)
@@ -261,29 +348,47 @@ static void report(int *fd, const char *msg)
         closep(fd);
 }
 
-int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_fd)
+int zones_monitor_main(const struct zones_ctx *c, const char *name,
+                       const struct zones_monitor_opts *o)
 {
-        struct monitor m = {.c = c, .name = name, .dfd = -1, .log = {.fd = -1}};
+        struct monitor m = {.c = c, .name = name, .dfd = -1, .lock = -1, .log = {.fd = -1}, .o = o};
         struct zones_def d;
         _cleanup_err_ struct zone_err *err = NULL;
         _cleanup_free_ char *dir = zones_path(c, name, NULL);
         _cleanup_close_ int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
         _cleanup_close_ int lock = -1;
+        int report_fd = o->report_fd;
+        /* Back from the follower: the lock it kept (an fd that survived both execs) and the
+         * zone's output pipe are ours again, close-on-exec like everything else here. */
+        _cleanup_close_ int resumed_out = o->after_exit ? o->out_fd : -1;
+        if (o->after_exit) {
+                lock = o->lock_fd;
+                if (lock >= 0)
+                        set_cloexec(lock, true);
+                if (resumed_out >= 0)
+                        set_cloexec(resumed_out, true);
+                m.runs = o->runs;
+                m.restarts = o->restarts;
+        }
         if (dfd < 0) {
                 report(&report_fd, "zone-monitor: cannot open the zone's directory");
                 return 1;
         }
         m.dfd = dfd;
-        lock = openat(dfd, "monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        if (!o->after_exit)
+                lock = openat(dfd, "monitor.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        /* After exit the lock is already ours: flock on the same open file only confirms it. */
         if (lock < 0 || flock(lock, LOCK_EX | LOCK_NB) < 0) {
                 char msg[256];
                 snprintf(msg, sizeof(msg), "zone %s already has a monitor", name);
                 report(&report_fd, msg);
                 return 1;
         }
+        m.lock = lock;
         char pid[32];
         snprintf(pid, sizeof(pid), "%d\n", (int)getpid());
-        write_record(&m, "monitor.pid", pid);
+        if (!o->after_exit)
+                write_record(&m, "monitor.pid", pid);
         if (zones_def_load(c, name, &d, &err) < 0) {
                 report(&report_fd, err->msg);
                 unlinkat(dfd, "monitor.pid", 0);
@@ -302,22 +407,33 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name, int report_f
         sigaddset(&set, SIGHUP);
         sigaddset(&set, SIGCHLD);
         sigprocmask(SIG_BLOCK, &set, &m.mask);
+        /* Back from the follower they are blocked already: the children get them unblocked. */
+        sigdelset(&m.mask, SIGTERM);
+        sigdelset(&m.mask, SIGINT);
+        sigdelset(&m.mask, SIGHUP);
+        sigdelset(&m.mask, SIGCHLD);
         /* The zone's init, orphaned by the child that made it, comes to us. */
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-        bool stop = false;
-        for (;;) {
+        bool stop = o->after_exit && o->stop;
+        for (bool resume = o->after_exit;; resume = false) {
                 zone_err_free(err);
                 err = NULL;
-                int status = run_once(&m, sfd, &stop, &report_fd, &err);
+                int64_t finished = o->finished;
+                int status = resume ? end_run(&m, resumed_out, o->status)
+                                    : run_once(&m, sfd, &stop, &report_fd, &err);
+                if (resume)
+                        closep(&resumed_out);
+                else
+                        finished = (int64_t)time(NULL);
                 if (status < 0) {
                         const char *msg = err ? err->msg : "failed to start";
                         log_line(&m, "zone-monitor: %s\n", msg);
-                        record_exit(&m, 0, msg);
+                        record_exit(&m, 0, 0, msg);
                         report(&report_fd, msg);
                         break;
                 }
-                record_exit(&m, status, NULL);
+                record_exit(&m, status, finished, NULL);
                 if (stop || stop_requested(&m) || !restart_wanted(&d, &m, status))
                         break;
                 /* A zone that keeps failing is not restarted in a tight loop. */

@@ -155,6 +155,51 @@ cg_of() { # cg_of CONTROLLER NAME
 	[ "$(wc -l <"$TMP/vol/runs")" -eq 1 ]
 }
 
+@test "zone-life: SIGTERM to the monitor stops a restart=always zone for good, after a restart" {
+	mkdir "$TMP/vol"
+	# The first run fails (a restart); the second waits for SIGTERM, which a pid 1 ignores
+	# unless it has a handler: it says when the handler is there.
+	zz run -d --name st --restart always -v "$TMP/vol:/v" bb sh -c \
+		'echo run >>/v/runs; [ -e /v/failed ] || { touch /v/failed; exit 1; };'\
+'trap "echo bye; exit 3" TERM; touch /v/ready; while :; do sleep 0.1; done'
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	local mon
+	mon=$(cat "$DATA/zones/st/monitor.pid")
+	wait_for test -e "$TMP/vol/ready"
+	# The same monitor process runs the zone again.
+	[ "$(cat "$DATA/zones/st/monitor.pid")" = "$mon" ]
+	kill -TERM "$mon"
+	wait_for monitor_gone st
+	[ "$(wc -l <"$TMP/vol/runs")" -eq 2 ]
+	[ "$(zone inspect st | jq -c '[.restarts, .runs, .exitStatus, .state]')" = '[1,2,3,"installed"]' ]
+	zz logs st
+	[ "${lines[-1]}" = bye ] || fail "logs: $output"
+}
+
+@test "zone-life: without zone-monitor-follow the monitor follows the zone itself" {
+	mkdir "$TMP/vol"
+	export ZONE_MONITOR_FOLLOW=$TMP/none
+	zz run -d --name self --restart on-failure:2 -v "$TMP/vol:/v" bb \
+		sh -c 'echo run >>/v/runs; echo out; [ -e /v/go ] || sleep 1000; exit 1'
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	local mon
+	mon=$(cat "$DATA/zones/self/monitor.pid")
+	[[ "$(tr '\0' ' ' </proc/"$mon"/cmdline)" != *zone-monitor-follow* ]]
+	touch "$TMP/vol/go"
+	zz halt --time 0 self
+	[ "$status" -eq 0 ] || fail "halt: $stderr"
+	wait_for monitor_gone self
+	# Killed by halt: no restart after that, whatever the policy.
+	[ "$(wc -l <"$TMP/vol/runs")" -eq 1 ]
+	zz boot self
+	[ "$status" -eq 0 ] || fail "boot: $stderr"
+	wait_for monitor_gone self
+	[ "$(wc -l <"$TMP/vol/runs")" -eq 4 ]
+	[ "$(zone inspect self | jq -c '[.restarts, .exitStatus]')" = '[2,1]' ]
+	zz logs self
+	[ "${#lines[@]}" -eq 4 ] && [ "${lines[3]}" = out ] || fail "logs: $output"
+}
+
 @test "zone-life: zones survive a killed zone process and a killed monitor; ls stays right" {
 	# A foreground run whose zone command is killed with SIGKILL mid-run.
 	nsenter --net=/run/netns/"$HOSTNS" "$ZONE" --root "$STATE" --data-root "$DATA" run --name fg bb sleep 1000 \
