@@ -126,6 +126,10 @@ int zones_write_config(const struct zones_ctx *c, const struct zones_def *d, boo
  * zones_net_prepare runs before each boot's config is written (it records the `net` file);
  * zones_net_release undoes what a boot made (no record: nothing to do). */
 int zones_net_check(const struct zones_def *d, struct zone_err **err);
+/* Whether a zone on a bridge can publish its ports now (no other zone has them, no program
+ * of this namespace is bound to them): run and boot ask before they make anything, so a port
+ * that is taken is one line and leaves nothing. */
+int zones_net_ports_check(const struct zones_def *d, struct zone_err **err);
 int zones_net_prepare(const struct zones_ctx *c, const struct zones_def *d, struct zone_err **err);
 int zones_net_release(const struct zones_ctx *c, const char *name, struct zone_err **err);
 /* Applies the network to a boot's config: namespace, hooks, annotations. */

@@ -46,6 +46,22 @@ int zones_net_check(const struct zones_def *d, struct zone_err **err)
         return 0;
 }
 
+int zones_net_ports_check(const struct zones_def *d, struct zone_err **err)
+{
+        size_t n = 0;
+        while (d->publish && d->publish[n])
+                n++;
+        if (!n || !zones_def_bridge(d))
+                return 0;
+        _cleanup_free_ struct zone_port *ports = calloc(n, sizeof(*ports));
+        if (!ports)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                if (zone_port_parse(d->publish[i], &ports[i], err) < 0)
+                        return zone_err_wrap(err, "publish");
+        return zone_nat_ports_check(d->name, ports, n, err);
+}
+
 static void remove_named_netns(const char *path)
 {
         if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
