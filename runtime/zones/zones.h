@@ -33,6 +33,7 @@
 #include "zone.h"
 
 struct zone_spec;
+struct zone_spec_user;
 
 #define ZONES_DATA_ROOT     "/var/lib/zone"
 #define ZONES_CGROUP_PARENT "/zone"
@@ -135,6 +136,11 @@ int zones_net_release(const struct zones_ctx *c, const char *name, struct zone_e
 /* Applies the network to a boot's config: namespace, hooks, annotations. */
 int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct zone_spec *spec,
                    struct zone_err **err);
+/* u from `zone exec -u USER[:GROUP]` with names (zones_user.c): looked up in the running
+ * zone's own /etc/passwd and /etc/group (a light zone's through /proc/PID/root, a VM zone's in
+ * its bundle's root), the user's supplementary groups with it. */
+int zones_exec_user(const struct zone_ctx *ctx, const char *id, const char *user,
+                    struct zone_spec_user *u, struct zone_err **err);
 /* The address the zone holds (its live lease), or NULL. */
 char *zones_net_address(const struct zones_ctx *c, const char *name);
 /* The type a boot of d gets: the definition's, else the image's label, else light. */
