@@ -141,6 +141,9 @@ int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct 
  * its bundle's root), the user's supplementary groups with it. */
 int zones_exec_user(const struct zone_ctx *ctx, const char *id, const char *user,
                     struct zone_spec_user *u, struct zone_err **err);
+/* `zone net ls --json`: an array of the networks under root (NULL: the default root), each
+ * {name, bridge, subnet, gateway, leases: [{address, zone, state: live|gone}]}. */
+int zones_net_list_json(const char *root, char **ret, struct zone_err **err);
 /* The address the zone holds (its live lease), or NULL. */
 char *zones_net_address(const struct zones_ctx *c, const char *name);
 /* The type a boot of d gets: the definition's, else the image's label, else light. */

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
 
 #include "netns/nat.h"
 #include "netns/net.h"
@@ -209,4 +210,71 @@ char *zones_net_address(const struct zones_ctx *c, const char *name)
         }
         zone_leases_free(l, n);
         return ret;
+}
+
+#define GEN_S(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
+
+/* One network of `zone net ls --json`: what its table's rows say, leases as an array. */
+static int gen_network(yajl_gen g, const char *root, const struct zone_network *n,
+                       struct zone_err **err)
+{
+        struct zone_lease *l = NULL;
+        size_t nl = 0;
+        int r = zone_lease_list(root, n->name, &l, &nl, err);
+        if (r < 0)
+                return r;
+        char a[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+        snprintf(cidr, sizeof(cidr), "%s/%d", zone_ipv4_str(n->subnet, a), n->prefix);
+        yajl_gen_map_open(g);
+        GEN_S(g, "name");
+        GEN_S(g, n->name);
+        GEN_S(g, "bridge");
+        GEN_S(g, n->bridge);
+        GEN_S(g, "subnet");
+        GEN_S(g, cidr);
+        GEN_S(g, "gateway");
+        GEN_S(g, zone_ipv4_str(n->gateway, a));
+        GEN_S(g, "leases");
+        yajl_gen_array_open(g);
+        for (size_t j = 0; j < nl; j++) {
+                yajl_gen_map_open(g);
+                GEN_S(g, "address");
+                GEN_S(g, zone_ipv4_str(l[j].addr, a));
+                GEN_S(g, "zone");
+                GEN_S(g, l[j].id);
+                GEN_S(g, "state");
+                GEN_S(g, zone_lease_alive(&l[j]) ? "live" : "gone");
+                yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        zone_leases_free(l, nl);
+        return 0;
+}
+
+int zones_net_list_json(const char *root, char **ret, struct zone_err **err)
+{
+        struct zone_network *nets = NULL;
+        size_t n = 0;
+        int r = zone_network_list(root, &nets, &n, err);
+        if (r < 0)
+                return r;
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (!g) {
+                free(nets);
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        }
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_array_open(g);
+        for (size_t k = 0; k < n && r >= 0; k++)
+                r = gen_network(g, root, &nets[k], err);
+        yajl_gen_array_close(g);
+        free(nets);
+        const unsigned char *buf;
+        size_t len;
+        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+            !(*ret = strndup((const char *)buf, len)))
+                r = zone_err_set(err, -ENOMEM, "out of memory");
+        yajl_gen_free(g);
+        return r;
 }

@@ -215,3 +215,39 @@ zone_cgroups() { find /sys/fs/cgroup/*/zone-test/"$U" -mindepth 1 -type d 2>/dev
 	[ -z "$(ls -A "$DATA/zones")" ]
 	assert_net_clean
 }
+
+@test "zone-net: net ls --json lists networks and their leases; --help and completion know it" {
+	zz net create --subnet 10.77.0.0/24 --bridge ztjson other
+	[ "$status" -eq 0 ] || fail "$stderr"
+	zz run -d --name j bb sleep 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local addr
+	addr=$(address_of j)
+	zz net ls --json
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(jq -r 'length' <<<"$output")" = 2 ] || fail "$output"
+	[ "$(jq -r '.[] | select(.name == "zone") | [.bridge, .subnet, .gateway] | join(" ")' \
+		<<<"$output")" = "zone0 10.88.0.0/24 10.88.0.1" ] || fail "$output"
+	[ "$(jq -r '.[] | select(.name == "zone") | .leases[] | [.address, .zone, .state] | join(" ")' \
+		<<<"$output")" = "$addr j live" ] || fail "$output"
+	[ "$(jq -c '.[] | select(.name == "other") | [.bridge, .subnet, .gateway, .leases]' \
+		<<<"$output")" = '["ztjson","10.77.0.0/24","10.77.0.1",[]]' ] || fail "$output"
+	# The same rows as the table.
+	zz net ls
+	[[ "$output" == *"zone "*"zone0 "*"10.88.0.0/24 "*"$addr "*"j "*live* ]] || fail "$output"
+	zz net ls --help
+	[[ "$output" == *--json* ]]
+	local bin
+	bin=$(dirname "$ZONE")
+	if [ "${ZONE##*/}" = zone ]; then
+		run env PATH="$bin:$PATH" bash -c '
+			source <(zone completion bash)
+			COMP_WORDS=(zone net ls --j); COMP_CWORD=3; COMPREPLY=(); _zone; echo "${COMPREPLY[*]}"'
+		[ "$output" = --json ] || fail "completion: $output"
+	fi
+	zz rm --force j
+	zz net gc
+	zz net rm other
+	[ "$status" -eq 0 ] || fail "$stderr"
+	assert_net_clean
+}
