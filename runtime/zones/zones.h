@@ -141,6 +141,13 @@ int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct 
  * its bundle's root), the user's supplementary groups with it. */
 int zones_exec_user(const struct zone_ctx *ctx, const char *id, const char *user,
                     struct zone_spec_user *u, struct zone_err **err);
+/* `zone net gc`'s part for VM zones: unmounts and removes the named namespaces under
+ * NET_ROOT/netns whose zone is not running (no live libzone zone of that name in this state
+ * root, no monitor holding its lock, no process in the namespace), as a VM zone whose monitor
+ * was SIGKILLed leaves them; *ret_n says how many. Before zone_net_gc, which then finds their
+ * leases dead. */
+int zones_net_gc_netns(const struct zones_ctx *c, const char *net_root, size_t *ret_n,
+                       struct zone_err **err);
 /* `zone net ls --json`: an array of the networks under root (NULL: the default root), each
  * {name, bridge, subnet, gateway, leases: [{address, zone, state: live|gone}]}. */
 int zones_net_list_json(const char *root, char **ret, struct zone_err **err);

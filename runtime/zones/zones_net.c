@@ -13,6 +13,7 @@
  * namespace (a bind mount at NET_ROOT/netns/NAME), attaches it here, and the config names it.
  * It lives from the boot to the zone's end: halt, rm and a foreground run's end release it;
  * a monitor whose zone ends for good unmounts it and collects the lease (`zone net gc`). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -277,4 +278,67 @@ int zones_net_list_json(const char *root, char **ret, struct zone_err **err)
                 r = zone_err_set(err, -ENOMEM, "out of memory");
         yajl_gen_free(g);
         return r;
+}
+
+/* Whether a process is in the network namespace st names (a VM's helpers may be). */
+static bool netns_has_process(const struct stat *ns)
+{
+        DIR *d = opendir("/proc");
+        if (!d)
+                return true; /* cannot tell: keep it */
+        bool found = false;
+        struct dirent *e;
+        while (!found && (e = readdir(d))) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                char path[300];
+                struct stat st;
+                snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+                found = stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+        }
+        closedir(d);
+        return found;
+}
+
+int zones_net_gc_netns(const struct zones_ctx *c, const char *net_root, size_t *ret_n,
+                       struct zone_err **err)
+{
+        *ret_n = 0;
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/netns", zone_net_root(net_root)) < 0)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : zone_err_sys(err, -errno, "open %s", dir);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                const char *name = e->d_name;
+                /* Its zone runs, or is between runs under its monitor: it is in use. */
+                const char *st = zones_libzone_status(c, name, NULL);
+                if ((st && strcmp(st, "stopped") != 0) || zones_monitor_alive(c, name))
+                        continue;
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", dir, name) < 0) {
+                        closedir(d);
+                        return zone_err_set(err, -ENOMEM, "out of memory");
+                }
+                struct stat ns;
+                if (stat(path, &ns) == 0 && ns.st_ino != 0 && netns_has_process(&ns))
+                        continue;
+                if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+                        int r = zone_err_sys(err, -errno, "unmount %s", path);
+                        closedir(d);
+                        return r;
+                }
+                if (unlink(path) < 0 && errno != ENOENT) {
+                        int r = zone_err_sys(err, -errno, "remove %s", path);
+                        closedir(d);
+                        return r;
+                }
+                (*ret_n)++;
+        }
+        closedir(d);
+        return 0;
 }

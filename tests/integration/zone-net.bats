@@ -251,3 +251,35 @@ zone_cgroups() { find /sys/fs/cgroup/*/zone-test/"$U" -mindepth 1 -type d 2>/dev
 	[ "$status" -eq 0 ] || fail "$stderr"
 	assert_net_clean
 }
+
+@test "zone-net: net gc releases the named namespace of a VM zone whose monitor was SIGKILLed" {
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	[ -f "$REPO_DIR/build/vm/vmlinuz" ] || skip "no guest kernel: make vm BUILD=build builds it"
+	ZONE_TIMEOUT=300 zz run -d --type emulated --name v bb sleep 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ -e "$NETROOT/netns/v" ]
+	grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	# gc keeps the namespace of a running zone.
+	zz net gc
+	[ "$status" -eq 0 ] || fail "gc: $stderr"
+	[[ "$output" == *"and 0 network namespaces"* ]] || fail "gc: $output"
+	grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	# Its monitor SIGKILLed, then the zone's processes: the namespace stays mounted...
+	local mon pid
+	mon=$(cat "$DATA/zones/v/monitor.pid")
+	pid=$(zone inspect v | jq .pid)
+	kill -9 "$mon"
+	kill -9 "$pid"
+	wait_for state_is v installed
+	grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	# ...until gc, which releases it and then the lease it held.
+	zz net gc
+	[ "$status" -eq 0 ] || fail "gc: $stderr"
+	[[ "$output" == "released 1 leases and 1 network namespaces"* ]] || fail "gc: $output"
+	! grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	[ ! -e "$NETROOT/netns/v" ]
+	zz rm v
+	[ "$status" -eq 0 ] || fail "rm: $stderr"
+	assert_net_clean
+}
