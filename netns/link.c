@@ -98,7 +98,7 @@ int net_nl_open_in(const char *netns, struct nl_sock **ret, struct zone_err **er
                 return zone_err_sys(err, e, "return from the network namespace %s", netns);
         }
         if (r < 0)
-                return zone_err_wrap(err, "in the network namespace %s: ", netns);
+                return zone_err_wrap(err, "in the network namespace %s", netns);
         return 0;
 }
 

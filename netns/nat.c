@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <nftables/libnftables.h>
 #include <yajl/yajl_tree.h>
@@ -533,6 +534,109 @@ static bool valid_ifname(const char *s)
         "add set " NAT_TABLE " " NAT_SET " { type inet_proto . inet_service; }\n"
 
 /* zone_nat_add (egress: the zone's own masquerade) and zone_nat_publish (none). */
+/* " for zone ID" in a message, or nothing when the zone has no id yet. */
+static const char *for_zone(const char *zone_id, char *buf, size_t size)
+{
+        if (!zone_id)
+                return "";
+        snprintf(buf, size, " for zone %s", zone_id);
+        return buf;
+}
+
+/* A port another zone holds in the table's set (the zone's own are not a conflict). */
+static int port_published(const struct nat_table *t, const char *zone_id, const struct zone_port *p,
+                          struct zone_err **err)
+{
+        char fz[NAT_ID_MAX + 16];
+        for (size_t j = 0; j < t->n_elems; j++) {
+                const struct nat_elem *e = &t->elems[j];
+                if (e->port != p->host_port || strcmp(e->proto, proto_name(p->proto)) != 0 ||
+                    (zone_id && is_zone_comment(e->comment, zone_id)))
+                        continue;
+                const char *owner =
+                    e->comment && strncmp(e->comment, "zone:", 5) == 0 ? e->comment + 5 : "?";
+                return zone_err_set(
+                    err, -EADDRINUSE, "publish host port %u/%s%s: already published by zone %s",
+                    p->host_port, proto_name(p->proto), for_zone(zone_id, fz, sizeof(fz)), owner);
+        }
+        return 0;
+}
+
+/* A port a socket of this namespace is bound to: its DNAT would take the traffic from the
+ * program that listens there. Found by binding to it (TCP with SO_REUSEADDR, so connections
+ * in TIME_WAIT do not count, a listener does); an address that is not local is no conflict. */
+static int port_bound(const char *zone_id, const struct zone_port *p, struct zone_err **err)
+{
+        union {
+                struct sockaddr sa;
+                struct sockaddr_in in;
+                struct sockaddr_in6 in6;
+        } a = {0};
+        socklen_t alen;
+        int family = p->host_ip[0] && strchr(p->host_ip, ':') ? AF_INET6 : AF_INET;
+        if (family == AF_INET) {
+                a.in.sin_family = AF_INET;
+                a.in.sin_port = htons(p->host_port);
+                if (p->host_ip[0] && inet_pton(AF_INET, p->host_ip, &a.in.sin_addr) != 1)
+                        return 0;
+                alen = sizeof(a.in);
+        } else {
+                a.in6.sin6_family = AF_INET6;
+                a.in6.sin6_port = htons(p->host_port);
+                if (inet_pton(AF_INET6, p->host_ip, &a.in6.sin6_addr) != 1)
+                        return 0;
+                alen = sizeof(a.in6);
+        }
+        bool tcp = p->proto == IPPROTO_TCP;
+        _cleanup_close_ int fd = socket(family, (tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return zone_err_sys(err, -errno, "publish host port %u/%s: socket", p->host_port,
+                                    proto_name(p->proto));
+        int one = 1;
+        if (tcp && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+                return zone_err_sys(err, -errno, "publish host port %u/%s: SO_REUSEADDR",
+                                    p->host_port, proto_name(p->proto));
+        if (bind(fd, &a.sa, alen) == 0 || errno != EADDRINUSE)
+                return 0;
+        char fz[NAT_ID_MAX + 16];
+        bool v6 = family == AF_INET6;
+        return zone_err_set(err, -EADDRINUSE,
+                            "publish host port %s%s%s%u/%s%s: a program of the host is bound to it",
+                            v6 ? "[" : "", p->host_ip, p->host_ip[0] ? (v6 ? "]:" : ":") : "",
+                            p->host_port, proto_name(p->proto), for_zone(zone_id, fz, sizeof(fz)));
+}
+
+int zone_nat_ports_check(const char *zone_id, const struct zone_port *ports, size_t n_ports,
+                         struct zone_err **err)
+{
+        char fz[NAT_ID_MAX + 16];
+        for (size_t i = 0; i < n_ports; i++) {
+                for (size_t j = 0; j < i; j++)
+                        if (ports[j].proto == ports[i].proto &&
+                            ports[j].host_port == ports[i].host_port)
+                                return zone_err_set(err, -EADDRINUSE,
+                                                    "publish host port %u/%s%s: given twice",
+                                                    ports[i].host_port, proto_name(ports[i].proto),
+                                                    for_zone(zone_id, fz, sizeof(fz)));
+                int r = port_bound(zone_id, &ports[i], err);
+                if (r < 0)
+                        return r;
+        }
+        if (!n_ports)
+                return 0;
+        _cleanup_nft_ struct nat_nft *ctx = NULL;
+        int r = nat_ctx(&ctx, err);
+        if (r < 0)
+                return r;
+        struct nat_table t;
+        if ((r = nat_list(ctx, &t, err)) < 0)
+                return r;
+        for (size_t i = 0; i < n_ports && r == 0; i++)
+                r = port_published(&t, zone_id, &ports[i], err);
+        nat_table_clear(&t);
+        return r;
+}
+
 static int nat_add(const char *zone_id, const char *bridge, const char *zone_addr,
                    const struct zone_port *ports, size_t n_ports, bool egress,
                    struct zone_err **err)
@@ -622,25 +726,15 @@ static int nat_add(const char *zone_id, const char *bridge, const char *zone_add
         if (r < 0)
                 return r;
 
-        /* A port another zone has is refused; the zone's own earlier rules are replaced. */
-        for (size_t i = 0; i < n_ports; i++)
-                for (size_t j = 0; j < t.n_elems; j++) {
-                        const struct nat_elem *e = &t.elems[j];
-                        if (e->port != ports[i].host_port ||
-                            strcmp(e->proto, proto_name(ports[i].proto)) != 0 ||
-                            is_zone_comment(e->comment, zone_id))
-                                continue;
-                        const char *owner = e->comment && strncmp(e->comment, "zone:", 5) == 0
-                                                ? e->comment + 5
-                                                : "?";
-                        r = zone_err_set(err, -EADDRINUSE,
-                                         "publish host port %u/%s for zone %s: already published "
-                                         "by zone %s",
-                                         ports[i].host_port, proto_name(ports[i].proto), zone_id,
-                                         owner);
-                        nat_table_clear(&t);
-                        return r;
-                }
+        /* A port another zone has, or a program of the host, is refused; the zone's own
+         * earlier rules are replaced. */
+        for (size_t i = 0; i < n_ports && r == 0; i++)
+                if ((r = port_published(&t, zone_id, &ports[i], err)) == 0)
+                        r = port_bound(zone_id, &ports[i], err);
+        if (r < 0) {
+                nat_table_clear(&t);
+                return r;
+        }
 
         _cleanup_free_ char *cmd = NULL;
         size_t cmd_len = 0;
@@ -709,7 +803,7 @@ static int nat_add(const char *zone_id, const char *bridge, const char *zone_add
         if (localnet) {
                 r = enable_route_localnet(err);
                 if (r < 0)
-                        return zone_err_wrap(err, "NAT rules for zone %s: ", zone_id);
+                        return zone_err_wrap(err, "NAT rules for zone %s", zone_id);
         }
         bool exists;
         char what[64 + NAT_ID_MAX];

@@ -24,9 +24,18 @@ struct zone_port {
  * the spec when malformed. */
 int zone_port_parse(const char *spec, struct zone_port *ret, struct zone_err **err);
 
+/* Whether the ports can be published now in the current namespace, without changing anything:
+ * a port given twice, one a socket here is bound to (a program of the host listens there), or
+ * one another zone published is -EADDRINUSE naming the port (and the zone that has it).
+ * zone_id (NULL: a zone without a name yet) may hold its ports already. zone_nat_add does the
+ * same checks itself; this is for callers that want to refuse before they make anything. */
+int zone_nat_ports_check(const char *zone_id, const struct zone_port *ports, size_t n_ports,
+                         struct zone_err **err);
+
 /* Egress NAT (masquerade) for a zone's address leaving through anything but the bridge, and
  * DNAT of its published ports, both tagged with the zone's id. A host port already published
- * (by any zone) is -EADDRINUSE naming it, and nothing is added. zone_addr is IPv4 or IPv6,
+ * (by any zone) or bound by a socket of this namespace is -EADDRINUSE naming it, and nothing
+ * is added. zone_addr is IPv4 or IPv6,
  * with or without "/prefix"; a port's host_ip must be of the same family. Calling it again for
  * the same zone replaces the zone's rules (one transaction). Publishing on every address or
  * on 127.0.0.0/8 sets net.ipv4.conf.all.route_localnet=1 in the current namespace. Changes are

@@ -84,7 +84,7 @@ static int network_define(struct net_store *s, struct nl_sock *sk, const char *n
         snprintf(n.bridge, sizeof(n.bridge), "%s", bridge);
         if (subnet) {
                 if ((r = zone_cidr_parse(subnet, true, &n.subnet, &n.prefix, err)) < 0)
-                        return zone_err_wrap(err, "network %s: ", name);
+                        return zone_err_wrap(err, "network %s", name);
                 if (n.prefix < 8 || n.prefix > 30)
                         return zone_err_set(err, -EINVAL,
                                             "network %s: subnet %s: the prefix must be /8 to /30",
@@ -412,7 +412,7 @@ int zone_net_attach(const char *root, const struct zone_net_attach *a, uint32_t 
                                 zone_nat_network_remove(net.bridge, NULL);
                 }
                 zone_leases_free(l, n);
-                return zone_err_wrap(err, "zone %s on network %s: ", a->id, name);
+                return zone_err_wrap(err, "zone %s on network %s", a->id, name);
         }
         zone_leases_free(l, n);
         if (ret_addr)
@@ -478,7 +478,7 @@ int zone_net_detach(const char *root, const char *id, struct zone_err **err)
                         hosts_update(l, n, NULL, NULL);
                 zone_leases_free(l, n);
                 if (r < 0)
-                        return zone_err_wrap(err, "detach zone %s from network %s: ", id,
+                        return zone_err_wrap(err, "detach zone %s from network %s", id,
                                              all[k].name);
         }
         return 0;

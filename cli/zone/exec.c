@@ -1,4 +1,4 @@
-/* zone exec [-i] [-t] [-e K=V]... [-u UID[:GID]] [-w DIR] NAME CMD...: one more process in a
+/* zone exec [-i] [-t] [-e K=V]... [-u USER[:GROUP]] [-w DIR] NAME CMD...: one more process in a
  * running zone of any type, like podman exec; its exit status is zone's. The process is the
  * zone's own (environment, capabilities, confinement) with the command and options laid over
  * it, as runc's exec does; login.c runs its shell through the same path. */
@@ -14,7 +14,7 @@
 #include "spec.h"
 #include "util.h"
 
-#define USAGE "[-i] [-t] [-e K=V]... [-u UID[:GID]] [-w DIR] NAME CMD [ARGS...]"
+#define USAGE "[-i] [-t] [-e K=V]... [-u USER[:GROUP]] [-w DIR] NAME CMD [ARGS...]"
 
 static void process_free(struct zone_spec_process *p)
 {
@@ -114,11 +114,17 @@ int cli_zone_exec(struct zone_ctx *ctx, const char *cmd, const struct cli_exec *
                 if (!(p->cwd = strdup(x->cwd)))
                         goto nomem;
         }
-        if (x->user && parse_user(x->user, p) < 0) {
-                fprintf(stderr, "%s %s: --user: expected UID[:GID], not \"%s\"\n", cli_program, cmd,
-                        x->user);
+        if (x->user && !*x->user) {
+                fprintf(stderr, "%s %s: --user: expected USER[:GROUP], not \"\"\n", cli_program,
+                        cmd);
                 process_free(p);
                 return 1;
+        }
+        /* Numbers are taken as they are; a name only the zone's own files can say. */
+        if (x->user && parse_user(x->user, p) < 0 &&
+            zones_exec_user(ctx, x->name, x->user, &p->user, &err) < 0) {
+                process_free(p);
+                return cli_fail(ctx, err);
         }
         if (!x->interactive) {
                 /* Without -i the process reads nothing of the caller's (podman's default). */
@@ -150,7 +156,8 @@ int cmd_exec(struct zone_ctx *ctx, int argc, char **argv)
             {"interactive", 'i', OPT_BOOL, &x.interactive, "keep standard input open"},
             {"tty", 't', OPT_BOOL, &x.tty, "give the process a terminal"},
             {"env", 'e', OPT_LIST, &env, "set K=V, or K from the caller's environment"},
-            {"user", 'u', OPT_STRING, &x.user, "run as UID[:GID]"},
+            {"user", 'u', OPT_STRING, &x.user,
+             "run as USER[:GROUP] (names from the zone's /etc/passwd, /etc/group)"},
             {"workdir", 'w', OPT_STRING, &x.cwd, "working directory in the zone"},
             {"help", 'h', OPT_BOOL, &help, "show this help"},
             {0},

@@ -1,4 +1,4 @@
-/* zone login [-u UID[:GID]] [-e K=V]... NAME [CMD...]: a shell with a terminal inside a running
+/* zone login [-u USER[:GROUP]] [-e K=V]... NAME [CMD...]: a shell with a terminal inside a running
  * zone of any type, like zlogin. The shell is the caller's $SHELL when the zone has that
  * program, else the zone's /bin/sh, as a login shell; the exit status is the shell's. With a
  * command it runs that instead, with a terminal only when standard input is one. */
@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "util.h"
 
-#define USAGE "[-u UID[:GID]] [-e K=V]... [-w DIR] NAME [CMD [ARGS...]]"
+#define USAGE "[-u USER[:GROUP]] [-e K=V]... [-w DIR] NAME [CMD [ARGS...]]"
 
 /* Whether $SHELL exists is known only inside the zone (its root may be a VM's), so the zone's
  * /bin/sh decides there. */
@@ -22,7 +22,8 @@ int cmd_login(struct zone_ctx *ctx, int argc, char **argv)
         _cleanup_strv_ char **env = NULL;
         bool help = false;
         const struct opt opts[] = {
-            {"user", 'u', OPT_STRING, &x.user, "log in as UID[:GID] (default: the zone's user)"},
+            {"user", 'u', OPT_STRING, &x.user,
+             "log in as USER[:GROUP] (names or ids; default: the zone's user)"},
             {"env", 'e', OPT_LIST, &env, "set K=V, or K from the caller's environment"},
             {"workdir", 'w', OPT_STRING, &x.cwd, "working directory in the zone"},
             {"help", 'h', OPT_BOOL, &help, "show this help"},

@@ -1,5 +1,6 @@
-/* zone net gc: releases the leases of zones that are gone and deletes their veths and NAT
- * rules, in the current network namespace. */
+/* zone net gc: releases the named network namespaces of VM zones that are not running, then
+ * the leases of zones that are gone, and deletes their veths and NAT rules, in the current
+ * network namespace. */
 #include <stdio.h>
 
 #include "cli.h"
@@ -23,9 +24,13 @@ int cmd_net_gc(struct zone_ctx *ctx, int argc, char **argv)
                 return 1;
         struct zone_err *err = NULL;
         struct zone_net_gc_stats st;
-        if (zone_net_gc(root, &st, &err) < 0)
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        size_t netns = 0;
+        if (zones_net_gc_netns(&zc, root, &netns, &err) < 0 || zone_net_gc(root, &st, &err) < 0)
                 return cli_fail(ctx, err);
-        printf("released %zu leases, removed %zu veths and %zu zones' NAT rules\n", st.leases,
-               st.links, st.nat);
+        printf("released %zu leases and %zu network namespaces, removed %zu veths and %zu "
+               "zones' NAT rules\n",
+               st.leases, netns, st.links, st.nat);
         return 0;
 }

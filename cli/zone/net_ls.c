@@ -1,16 +1,20 @@
-/* zone net ls: each network (bridge, subnet) and its leases (address, zone, live or gone). */
+/* zone net ls [--json]: each network (bridge, subnet) and its leases (address, zone, live or
+ * gone); --json: an array of networks, each with its gateway and its leases. */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "cli.h"
 #include "netns/net.h"
+#include "util.h"
 
 int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv)
 {
-        bool help = false;
+        bool help = false, json = false;
         const char *root = NULL;
         const struct opt opts[] = {
             {"net-root", 0, OPT_STRING, &root, "networks and leases (default /run/zone/net)"},
+            {"json", 0, OPT_BOOL, &json,
+             "a JSON array: name, bridge, subnet, gateway, leases (address, zone, state)"},
             {"help", 'h', OPT_BOOL, &help, "this help"},
             {0},
         };
@@ -18,10 +22,17 @@ int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv)
         if (i < 0)
                 return 1;
         if (help)
-                return cli_usage("net ls", "[options]", opts), 0;
-        if (cli_positionals("net ls", "[options]", argc - i, 0, 0) < 0)
+                return cli_usage("net ls", "[--json] [--net-root DIR]", opts), 0;
+        if (cli_positionals("net ls", "[--json] [--net-root DIR]", argc - i, 0, 0) < 0)
                 return 1;
         struct zone_err *err = NULL;
+        if (json) {
+                _cleanup_free_ char *text = NULL;
+                if (zones_net_list_json(root, &text, &err) < 0)
+                        return cli_fail(ctx, err);
+                fputs(text, stdout);
+                return 0;
+        }
         struct zone_network *nets = NULL;
         size_t n = 0;
         if (zone_network_list(root, &nets, &n, &err) < 0)

@@ -59,6 +59,9 @@ int cmd_run(struct zone_ctx *ctx, int argc, char **argv)
                 r = cli_zone_flags_apply(&f, &d, &err);
         if (r >= 0 && rm && detach)
                 d.auto_remove = true;
+        /* A published port that is taken: one line, and no zone made for nothing. */
+        if (r >= 0 && (r = zones_net_check(&d, &err)) >= 0)
+                r = zones_net_ports_check(&d, &err);
         if (r >= 0)
                 r = zones_create(&zc, &d, &err);
         if (r < 0) {

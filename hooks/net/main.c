@@ -67,7 +67,7 @@ static int parse_ports(const char *text, struct zone_port **ret, size_t *ret_n,
                 int r = zone_port_parse(tok, &ports[n], err);
                 if (r < 0) {
                         free(ports);
-                        return zone_err_wrap(err, "org.zone.net.ports: ");
+                        return zone_err_wrap(err, "org.zone.net.ports");
                 }
                 n++;
         }

@@ -33,6 +33,7 @@
 #include "zone.h"
 
 struct zone_spec;
+struct zone_spec_user;
 
 #define ZONES_DATA_ROOT     "/var/lib/zone"
 #define ZONES_CGROUP_PARENT "/zone"
@@ -127,11 +128,30 @@ int zones_write_config(const struct zones_ctx *c, const struct zones_def *d, boo
  * zones_net_prepare runs before each boot's config is written (it records the `net` file);
  * zones_net_release undoes what a boot made (no record: nothing to do). */
 int zones_net_check(const struct zones_def *d, struct zone_err **err);
+/* Whether a zone on a bridge can publish its ports now (no other zone has them, no program
+ * of this namespace is bound to them): run and boot ask before they make anything, so a port
+ * that is taken is one line and leaves nothing. */
+int zones_net_ports_check(const struct zones_def *d, struct zone_err **err);
 int zones_net_prepare(const struct zones_ctx *c, const struct zones_def *d, struct zone_err **err);
 int zones_net_release(const struct zones_ctx *c, const char *name, struct zone_err **err);
 /* Applies the network to a boot's config: namespace, hooks, annotations. */
 int zones_net_spec(const struct zones_ctx *c, const struct zones_def *d, struct zone_spec *spec,
                    struct zone_err **err);
+/* u from `zone exec -u USER[:GROUP]` with names (zones_user.c): looked up in the running
+ * zone's own /etc/passwd and /etc/group (a light zone's through /proc/PID/root, a VM zone's in
+ * its bundle's root), the user's supplementary groups with it. */
+int zones_exec_user(const struct zone_ctx *ctx, const char *id, const char *user,
+                    struct zone_spec_user *u, struct zone_err **err);
+/* `zone net gc`'s part for VM zones: unmounts and removes the named namespaces under
+ * NET_ROOT/netns whose zone is not running (no live libzone zone of that name in this state
+ * root, no monitor holding its lock, no process in the namespace), as a VM zone whose monitor
+ * was SIGKILLed leaves them; *ret_n says how many. Before zone_net_gc, which then finds their
+ * leases dead. */
+int zones_net_gc_netns(const struct zones_ctx *c, const char *net_root, size_t *ret_n,
+                       struct zone_err **err);
+/* `zone net ls --json`: an array of the networks under root (NULL: the default root), each
+ * {name, bridge, subnet, gateway, leases: [{address, zone, state: live|gone}]}. */
+int zones_net_list_json(const char *root, char **ret, struct zone_err **err);
 /* The address the zone holds (its live lease), or NULL. */
 char *zones_net_address(const struct zones_ctx *c, const char *name);
 /* The type a boot of d gets: the definition's, else the image's label, else light. */

@@ -216,6 +216,9 @@ static int prepare_locked(const struct zones_ctx *c, struct zones_def *d, const 
         /* Its process died with no monitor to clean up after it. */
         if (st && (r = zone_delete(c->zctx, name, true, err)) < 0)
                 return r;
+        /* A port that is taken is refused before anything of this boot is made. */
+        if ((r = zones_net_ports_check(d, err)) < 0)
+                return r;
         /* What a boot whose end nobody saw left of the network, then this boot's. */
         if ((r = zones_net_release(c, name, err)) < 0 || (r = zones_net_prepare(c, d, err)) < 0)
                 return r;

@@ -13,6 +13,7 @@
  * namespace (a bind mount at NET_ROOT/netns/NAME), attaches it here, and the config names it.
  * It lives from the boot to the zone's end: halt, rm and a foreground run's end release it;
  * a monitor whose zone ends for good unmounts it and collects the lease (`zone net gc`). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -23,6 +24,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <yajl/yajl_gen.h>
 
 #include "netns/nat.h"
 #include "netns/net.h"
@@ -44,6 +46,22 @@ int zones_net_check(const struct zones_def *d, struct zone_err **err)
                         return zone_err_wrap(err, "publish");
         }
         return 0;
+}
+
+int zones_net_ports_check(const struct zones_def *d, struct zone_err **err)
+{
+        size_t n = 0;
+        while (d->publish && d->publish[n])
+                n++;
+        if (!n || !zones_def_bridge(d))
+                return 0;
+        _cleanup_free_ struct zone_port *ports = calloc(n, sizeof(*ports));
+        if (!ports)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                if (zone_port_parse(d->publish[i], &ports[i], err) < 0)
+                        return zone_err_wrap(err, "publish");
+        return zone_nat_ports_check(d->name, ports, n, err);
 }
 
 static void remove_named_netns(const char *path)
@@ -193,4 +211,134 @@ char *zones_net_address(const struct zones_ctx *c, const char *name)
         }
         zone_leases_free(l, n);
         return ret;
+}
+
+#define GEN_S(g, s) yajl_gen_string(g, (const unsigned char *)(s), strlen(s))
+
+/* One network of `zone net ls --json`: what its table's rows say, leases as an array. */
+static int gen_network(yajl_gen g, const char *root, const struct zone_network *n,
+                       struct zone_err **err)
+{
+        struct zone_lease *l = NULL;
+        size_t nl = 0;
+        int r = zone_lease_list(root, n->name, &l, &nl, err);
+        if (r < 0)
+                return r;
+        char a[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
+        snprintf(cidr, sizeof(cidr), "%s/%d", zone_ipv4_str(n->subnet, a), n->prefix);
+        yajl_gen_map_open(g);
+        GEN_S(g, "name");
+        GEN_S(g, n->name);
+        GEN_S(g, "bridge");
+        GEN_S(g, n->bridge);
+        GEN_S(g, "subnet");
+        GEN_S(g, cidr);
+        GEN_S(g, "gateway");
+        GEN_S(g, zone_ipv4_str(n->gateway, a));
+        GEN_S(g, "leases");
+        yajl_gen_array_open(g);
+        for (size_t j = 0; j < nl; j++) {
+                yajl_gen_map_open(g);
+                GEN_S(g, "address");
+                GEN_S(g, zone_ipv4_str(l[j].addr, a));
+                GEN_S(g, "zone");
+                GEN_S(g, l[j].id);
+                GEN_S(g, "state");
+                GEN_S(g, zone_lease_alive(&l[j]) ? "live" : "gone");
+                yajl_gen_map_close(g);
+        }
+        yajl_gen_array_close(g);
+        yajl_gen_map_close(g);
+        zone_leases_free(l, nl);
+        return 0;
+}
+
+int zones_net_list_json(const char *root, char **ret, struct zone_err **err)
+{
+        struct zone_network *nets = NULL;
+        size_t n = 0;
+        int r = zone_network_list(root, &nets, &n, err);
+        if (r < 0)
+                return r;
+        yajl_gen g = yajl_gen_alloc(NULL);
+        if (!g) {
+                free(nets);
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        }
+        yajl_gen_config(g, yajl_gen_beautify, 1);
+        yajl_gen_array_open(g);
+        for (size_t k = 0; k < n && r >= 0; k++)
+                r = gen_network(g, root, &nets[k], err);
+        yajl_gen_array_close(g);
+        free(nets);
+        const unsigned char *buf;
+        size_t len;
+        if (r >= 0 && yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+            !(*ret = strndup((const char *)buf, len)))
+                r = zone_err_set(err, -ENOMEM, "out of memory");
+        yajl_gen_free(g);
+        return r;
+}
+
+/* Whether a process is in the network namespace st names (a VM's helpers may be). */
+static bool netns_has_process(const struct stat *ns)
+{
+        DIR *d = opendir("/proc");
+        if (!d)
+                return true; /* cannot tell: keep it */
+        bool found = false;
+        struct dirent *e;
+        while (!found && (e = readdir(d))) {
+                if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                        continue;
+                char path[300];
+                struct stat st;
+                snprintf(path, sizeof(path), "/proc/%s/ns/net", e->d_name);
+                found = stat(path, &st) == 0 && st.st_ino == ns->st_ino && st.st_dev == ns->st_dev;
+        }
+        closedir(d);
+        return found;
+}
+
+int zones_net_gc_netns(const struct zones_ctx *c, const char *net_root, size_t *ret_n,
+                       struct zone_err **err)
+{
+        *ret_n = 0;
+        _cleanup_free_ char *dir = NULL;
+        if (asprintf(&dir, "%s/netns", zone_net_root(net_root)) < 0)
+                return zone_err_set(err, -ENOMEM, "out of memory");
+        DIR *d = opendir(dir);
+        if (!d)
+                return errno == ENOENT ? 0 : zone_err_sys(err, -errno, "open %s", dir);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                const char *name = e->d_name;
+                /* Its zone runs, or is between runs under its monitor: it is in use. */
+                const char *st = zones_libzone_status(c, name, NULL);
+                if ((st && strcmp(st, "stopped") != 0) || zones_monitor_alive(c, name))
+                        continue;
+                _cleanup_free_ char *path = NULL;
+                if (asprintf(&path, "%s/%s", dir, name) < 0) {
+                        closedir(d);
+                        return zone_err_set(err, -ENOMEM, "out of memory");
+                }
+                struct stat ns;
+                if (stat(path, &ns) == 0 && ns.st_ino != 0 && netns_has_process(&ns))
+                        continue;
+                if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+                        int r = zone_err_sys(err, -errno, "unmount %s", path);
+                        closedir(d);
+                        return r;
+                }
+                if (unlink(path) < 0 && errno != ENOENT) {
+                        int r = zone_err_sys(err, -errno, "remove %s", path);
+                        closedir(d);
+                        return r;
+                }
+                (*ret_n)++;
+        }
+        closedir(d);
+        return 0;
 }

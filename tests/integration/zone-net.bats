@@ -66,10 +66,10 @@ assert_one_error_line() {
 	done
 	[ "$out" = served-by-web ] || fail "got: $out"
 	in_host nft list table inet zone | grep -q 'zone:web'
-	# Another zone cannot have the same host port: an error naming the holder (the hook's
-	# own line, then zone's), nothing left of it.
+	# Another zone cannot have the same host port: one line naming the holder, nothing left
+	# of it.
 	zz run --rm -p 18080:81 bb true
-	[ "$status" -ne 0 ]
+	assert_one_error_line
 	[[ "$stderr" == *"already published by zone web"* ]] || fail "$stderr"
 	[ "$(leases | wc -l)" -eq 1 ]
 	zz halt --time 1 web
@@ -160,5 +160,126 @@ assert_one_error_line() {
 	assert_one_error_line
 	[[ "$stderr" == *"zone nosuch is not running"* ]] || fail "$stderr"
 	[ -z "$(ls -A "$DATA/zones" 2>/dev/null)" ] || fail "zones left: $(ls "$DATA/zones")"
+	assert_net_clean
+}
+
+# What a zone that did not start may leave: its directory, libzone state, cgroup, lease, veth,
+# nft rule, named namespace, mount.
+zone_cgroups() { find /sys/fs/cgroup/*/zone-test/"$U" -mindepth 1 -type d 2>/dev/null; }
+
+@test "zone-net: a published port that is taken is one line naming it and leaves nothing" {
+	zz run -d --name web -p 18080:80 bb sleep 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local cgroups
+	cgroups=$(zone_cgroups)
+	# Another zone's port: refused before anything is made (no zone dir even without --rm).
+	zz run -p 18080:81 bb true
+	assert_one_error_line
+	[[ "$stderr" == *"host port 18080/tcp"*"already published by zone web"* ]] || fail "$stderr"
+	[ "$(ls "$DATA/zones")" = web ] || fail "zones: $(ls "$DATA/zones")"
+	[ "$(ls "$STATE")" = web ] || fail "libzone zones: $(ls "$STATE")"
+	[ "$(zone_cgroups)" = "$cgroups" ] || fail "cgroups: $(zone_cgroups)"
+	[ "$(leases | wc -l)" -eq 1 ]
+	[ "$(host_veths | wc -l)" -eq 1 ]
+	[ "$(in_host nft list table inet zone | grep -c 'zone:' | tr -d ' ')" = \
+		"$(in_host nft list table inet zone | grep -c 'zone:web')" ]
+	zz rm --force web
+	assert_net_clean
+
+	# A program of the host (this test's namespace) listening on the port.
+	(exec nsenter --net=/run/netns/"$HOSTNS" busybox nc -l -p 18090 </dev/null >/dev/null 2>&1) &
+	local nc=$!
+	register_cleanup kill -9 "$nc"
+	wait_for in_host sh -c 'ss -Hltn | grep -q ":18090 "'
+	zz run --rm -p 18090:80 bb true
+	assert_one_error_line
+	[[ "$stderr" == *"host port 18090/tcp"*"a program of the host is bound to it"* ]] ||
+		fail "$stderr"
+	# A created zone may name it (the port can be free by its boot); its boot is refused the
+	# same way and leaves it installed.
+	zz create x --image bb -p 127.0.0.1:18090:80 -- true
+	[ "$status" -eq 0 ] || fail "$stderr"
+	zz boot x
+	assert_one_error_line
+	[[ "$stderr" == *"host port 127.0.0.1:18090/tcp"*"bound to it"* ]] || fail "$stderr"
+	[ "$(zone inspect x | jq -r .state)" = installed ]
+	[ -z "$(ls -A "$STATE")" ] || fail "libzone zones: $(ls "$STATE")"
+	[ -z "$(zone_cgroups)" ] || fail "cgroups: $(zone_cgroups)"
+	assert_net_clean
+	kill "$nc"
+	wait "$nc" 2>/dev/null || true
+	# Free again: it boots.
+	zz boot x
+	[ "$status" -eq 0 ] || fail "$stderr"
+	zz rm --force x
+	[ -z "$(ls -A "$DATA/zones")" ]
+	assert_net_clean
+}
+
+@test "zone-net: net ls --json lists networks and their leases; --help and completion know it" {
+	zz net create --subnet 10.77.0.0/24 --bridge ztjson other
+	[ "$status" -eq 0 ] || fail "$stderr"
+	zz run -d --name j bb sleep 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	local addr
+	addr=$(address_of j)
+	zz net ls --json
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$(jq -r 'length' <<<"$output")" = 2 ] || fail "$output"
+	[ "$(jq -r '.[] | select(.name == "zone") | [.bridge, .subnet, .gateway] | join(" ")' \
+		<<<"$output")" = "zone0 10.88.0.0/24 10.88.0.1" ] || fail "$output"
+	[ "$(jq -r '.[] | select(.name == "zone") | .leases[] | [.address, .zone, .state] | join(" ")' \
+		<<<"$output")" = "$addr j live" ] || fail "$output"
+	[ "$(jq -c '.[] | select(.name == "other") | [.bridge, .subnet, .gateway, .leases]' \
+		<<<"$output")" = '["ztjson","10.77.0.0/24","10.77.0.1",[]]' ] || fail "$output"
+	# The same rows as the table.
+	zz net ls
+	[[ "$output" == *"zone "*"zone0 "*"10.88.0.0/24 "*"$addr "*"j "*live* ]] || fail "$output"
+	zz net ls --help
+	[[ "$output" == *--json* ]]
+	local bin
+	bin=$(dirname "$ZONE")
+	if [ "${ZONE##*/}" = zone ]; then
+		run env PATH="$bin:$PATH" bash -c '
+			source <(zone completion bash)
+			COMP_WORDS=(zone net ls --j); COMP_CWORD=3; COMPREPLY=(); _zone; echo "${COMPREPLY[*]}"'
+		[ "$output" = --json ] || fail "completion: $output"
+	fi
+	zz rm --force j
+	zz net gc
+	zz net rm other
+	[ "$status" -eq 0 ] || fail "$stderr"
+	assert_net_clean
+}
+
+@test "zone-net: net gc releases the named namespace of a VM zone whose monitor was SIGKILLed" {
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	[ -f "$REPO_DIR/build/vm/vmlinuz" ] || skip "no guest kernel: make vm BUILD=build builds it"
+	ZONE_TIMEOUT=300 zz run -d --type emulated --name v bb sleep 1000
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ -e "$NETROOT/netns/v" ]
+	grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	# gc keeps the namespace of a running zone.
+	zz net gc
+	[ "$status" -eq 0 ] || fail "gc: $stderr"
+	[[ "$output" == *"and 0 network namespaces"* ]] || fail "gc: $output"
+	grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	# Its monitor SIGKILLed, then the zone's processes: the namespace stays mounted...
+	local mon pid
+	mon=$(cat "$DATA/zones/v/monitor.pid")
+	pid=$(zone inspect v | jq .pid)
+	kill -9 "$mon"
+	kill -9 "$pid"
+	wait_for state_is v installed
+	grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	# ...until gc, which releases it and then the lease it held.
+	zz net gc
+	[ "$status" -eq 0 ] || fail "gc: $stderr"
+	[[ "$output" == "released 1 leases and 1 network namespaces"* ]] || fail "gc: $output"
+	! grep -q " $NETROOT/netns/v " /proc/self/mountinfo
+	[ ! -e "$NETROOT/netns/v" ]
+	zz rm v
+	[ "$status" -eq 0 ] || fail "rm: $stderr"
 	assert_net_clean
 }

@@ -124,6 +124,44 @@ in_script() {
 	[ "$output" = "$(jq -r '.process.env[] | select(startswith("PATH=")) | sub("PATH=";"")' "$BUNDLE/config.json")" ]
 }
 
+@test "zone exec and login -u: names from the zone's own /etc/passwd and /etc/group" {
+	sleeping_zone
+	# Names only this zone has (not the host), its supplementary groups from its /etc/group.
+	echo 'zt-alice:x:1234:2345::/tmp:/bin/sh' >>"$ROOTFS/etc/passwd"
+	printf '%s\n' 'zt-staff:x:2345:' 'zt-more:x:3456:zt-alice' 'zt-other:x:4567:' \
+		>>"$ROOTFS/etc/group"
+	! getent passwd zt-alice >/dev/null
+	zone_err exec -u zt-alice "$ID" sh -c 'id -u; id -g; groups'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${lines[0]}" = 1234 ]
+	[ "${lines[1]}" = 2345 ]
+	[ "${lines[2]}" = "zt-staff zt-more" ] || fail "groups: ${lines[2]}"
+	zone_err exec -u zt-alice:zt-other "$ID" sh -c 'id -u; id -g'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "${lines[0]}" = 1234 ]
+	[ "${lines[1]}" = 4567 ]
+	zone_err exec -u 1234:zt-other "$ID" sh -c 'id -u; id -g'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = "$(printf '1234\n4567')" ]
+	zone_err exec -u user "$ID" sh -c 'id -u; id -g; id -G'
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = "$(printf '1000\n1000\n1000 2000')" ]
+	# Numbers are taken as they are, named or not.
+	zone_err exec -u 777:888 "$ID" sh -c 'id -u; id -g'
+	[ "$output" = "$(printf '777\n888')" ]
+	zone_err login -u zt-alice "$ID" id -u
+	[ "$status" -eq 0 ] || fail "$stderr"
+	[ "$output" = 1234 ]
+	zone_err exec -u zt-nosuch "$ID" true
+	assert_one_line_error
+	[[ "$stderr" == *"no user zt-nosuch"* ]] || fail "$stderr"
+	zone_err exec -u zt-alice:zt-nogroup "$ID" true
+	assert_one_line_error
+	[[ "$stderr" == *"no group zt-nogroup"* ]] || fail "$stderr"
+	zone_err login -u zt-nosuch "$ID" true
+	assert_one_line_error
+}
+
 @test "zone exec: stdin only with -i, a terminal only with -t" {
 	sleeping_zone
 	run bash -c 'echo fed | "$0" --root "$1" exec "$2" sh -c "cat; echo end"' "$ZONE" "$STATE" "$ID"

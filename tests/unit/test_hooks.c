@@ -276,6 +276,45 @@ static void test_failures(void **ts)
                    "prestart hook 0 (relative/hook): path must be absolute");
 }
 
+/* A failing hook's output is in the error, on one line, and not on the runtime's stderr. */
+static void test_failure_output_in_error(void **ts)
+{
+        struct zone_err *err = NULL;
+        char msg[512];
+        struct zone_spec_hook h =
+            hook(script("say.sh", "echo 'first words ' >&2\necho\necho '  port 80 taken'\nexit 4"));
+        int errf = open(at("err"), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(errf >= 0);
+        fflush(stderr);
+        int saved2 = dup(2);
+        assert_true(saved2 >= 0);
+        assert_int_equal(dup2(errf, 2), 2);
+        int r = zone_hooks_run(ZONE_HOOK_CREATE_RUNTIME, &h, 1, "{}", NULL, &err);
+        assert_int_equal(dup2(saved2, 2), 2);
+        close(saved2);
+        close(errf);
+        snprintf(msg, sizeof(msg),
+                 "createRuntime hook 0 (%s): exited with status 4: first words; port 80 taken",
+                 h.path);
+        expect_err(r, &err, -EIO, msg);
+        char *got = slurp("err");
+        assert_string_equal(got, "");
+        free(got);
+
+        /* More than any pipe holds: read while it runs, its last words kept. */
+        h = hook(script("chatty.sh", "i=0; while [ $i -lt 3000 ]; do echo \"line $i of a long "
+                                     "story told by a hook\"; i=$((i+1)); done >&2\necho "
+                                     "the-end\nexit 1"));
+        r = zone_hooks_run(ZONE_HOOK_PRESTART, &h, 1, "{}", NULL, &err);
+        assert_int_equal(r, -EIO);
+        assert_non_null(err);
+        assert_true(strlen(err->msg) < 1200);
+        assert_non_null(strstr(err->msg, "exited with status 1: ..."));
+        size_t len = strlen(err->msg);
+        assert_string_equal(err->msg + len - strlen("; the-end"), "; the-end");
+        zone_err_free(err);
+}
+
 static pid_t read_pid(const char *name)
 {
         char *text = slurp(name);
@@ -384,6 +423,7 @@ int main(void)
             cmocka_unit_test_setup_teardown(test_child_setup, setup, teardown),
             cmocka_unit_test_setup_teardown(test_output_goes_to_stderr, setup, teardown),
             cmocka_unit_test_setup_teardown(test_failures, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_failure_output_in_error, setup, teardown),
             cmocka_unit_test_setup_teardown(test_timeout, setup, teardown),
             cmocka_unit_test_setup_teardown(test_order_and_failure_policy, setup, teardown),
         };
