@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -44,12 +45,25 @@ static bool mounts_proc(const struct zone_spec *spec)
         return false;
 }
 
+/* True when the kernel itself shows a task in a cgroup namespace its cgroups' limits (the
+ * zone-aware /proc of kernel-patches/host/, switched on): LXCFS would only add a daemon. */
+static bool kernel_view(const struct zone_spec *spec)
+{
+        if (!zone_spec_namespace(spec, CLONE_NEWCGROUP))
+                return false;
+        _cleanup_close_ int fd = open(LXCFS_KERNEL_VIEW, O_RDONLY | O_CLOEXEC);
+        char c = 0;
+        return fd >= 0 && read(fd, &c, 1) == 1 && c == '1';
+}
+
 int light_lxcfs_bind(int rootfd, const struct zone_spec *spec, struct zone_err **err)
 {
         const char *v = zone_spec_annotation(spec, LXCFS_ANNOTATION);
         if ((v && strcmp(v, "false") == 0) || !mounts_proc(spec))
                 return 0;
         bool chosen = v && v[0] == '/';
+        if (!chosen && kernel_view(spec))
+                return 0;
         const char *dir = chosen ? v : LXCFS_DEFAULT_DIR;
         char path[4096];
         snprintf(path, sizeof(path), "%s/proc/meminfo", dir);

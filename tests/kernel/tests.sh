@@ -124,6 +124,19 @@ test_switch_off() {
 	is limited online 0-3
 }
 
+# A stand-in for LXCFS at its default mount point (a file, not FUSE: zone-oci binds what is
+# there): with the kernel's view on, zone-oci leaves it out; with it off, binds it.
+test_lxcfs_aside() {
+	mkdir -p /var/lib/lxcfs/proc || fail "mkdir /var/lib/lxcfs/proc"
+	echo "MemTotal:           4242 kB" >/var/lib/lxcfs/proc/meminfo
+	echo 1 >"$SYSCTL"
+	shown limited
+	is limited MemTotal: "131072 kB"
+	echo 0 >"$SYSCTL"
+	shown limited
+	is limited MemTotal: "4242 kB"
+}
+
 t "the view is off by default: a limited zone is shown the whole guest" test_default_off
 cleanup
 t "kernel.proc_cgroupns_view takes 1, refuses 2" test_switch_on
@@ -141,5 +154,8 @@ cleanup
 t "the guest's own view is unchanged with the view on" test_host_unchanged
 cleanup
 t "turned off again, a limited zone is shown the whole guest" test_switch_off
+cleanup
+t "zone-oci binds LXCFS's files only when the kernel's view is off" test_lxcfs_aside
+rm -rf /var/lib/lxcfs
 cleanup
 echo "1..$n"
