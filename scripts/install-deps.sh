@@ -24,7 +24,9 @@ fi
 
 missing=()
 for p in "${pkgs[@]}"; do
-	if ! dpkg -s "$p" 2>/dev/null | grep -q '^Status: install ok installed'; then
+	# Not a pipe into grep -q: with pipefail, dpkg's SIGPIPE when grep stops early would
+	# count an installed package as missing.
+	if [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]; then
 		missing+=("$p")
 	fi
 done
