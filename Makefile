@@ -31,7 +31,8 @@ HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
 ADMIN_SRC := $(sort $(wildcard runtime/zones/*.c))
 MON_SRC  := cli/zone-monitor/main.c
 # The monitor while its zone runs: these files only (no libzone, no libc: nolibc.c), to stay small.
-FOLLOW_SRC := cli/zone-monitor/follow.c cli/zone-monitor/nolibc.c runtime/zones/zones_log_writer.c
+FOLLOW_SRC := cli/zone-monitor/follow.c cli/zone-monitor/nolibc.c runtime/zones/zones_log_writer.c \
+              runtime/zones/zones_follow.c
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S

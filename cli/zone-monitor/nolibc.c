@@ -1,8 +1,9 @@
 /* The part of libc zone-monitor-follow uses, as raw system calls: the follower links no libc
  * at all (-nostdlib), because a static glibc alone is 650 kB of text, which the kernel maps
  * in almost whole (fault-around) and which would be most of the follower's resident memory.
- * The functions keep libc's names and prototypes (from libc's headers), so follow.c and
- * zones_log_writer.c stay ordinary C. x86_64 only, like the zone-exec trampoline. */
+ * The functions keep libc's names and prototypes (from libc's headers), so follow.c,
+ * zones_log_writer.c and zones_follow.c stay ordinary C. x86_64 only, like the zone-exec
+ * trampoline. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
