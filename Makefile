@@ -76,7 +76,8 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O1 -g $(SAN) -c $< -o $@
 
-$(BUILD)/trampoline/zone-exec: runtime/light/trampoline/main.c runtime/light/sync.h
+$(BUILD)/trampoline/zone-exec: runtime/light/trampoline/main.c runtime/light/sync.h \
+		runtime/raw_syscall.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) -static -nostdlib -fno-stack-protector -fno-builtin \
 		-fno-pie -no-pie -fcf-protection=none -Wl,--build-id=none -s -o $@ $<
