@@ -290,7 +290,7 @@ $(BUILD)/tests/zone-attack: tests/integration/helpers/zone-attack.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) -static -o $@ $<
 
-$(BUILD)/tests/zone-attack-ld: tests/integration/helpers/zone-attack-ld.c
+$(BUILD)/tests/zone-attack-ld: tests/integration/helpers/zone-attack-ld.c runtime/raw_syscall.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O2 -static -nostdlib -fno-stack-protector -fno-builtin -o $@ $<
 

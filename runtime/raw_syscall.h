@@ -1,7 +1,8 @@
 /* Raw x86_64 system calls, for the programs that link no libc at all: zone-exec
- * (runtime/light/trampoline/) and zone-monitor-follow (cli/zone-monitor/nolibc.c). They return
- * what the kernel does: a result, or -errno. Includes nothing, so that both can use it
- * (zone-exec is built without libc's headers). */
+ * (runtime/light/trampoline/), zone-monitor-follow (cli/zone-monitor/nolibc.c) and the tests'
+ * zone-attack-ld (tests/integration/helpers/). They return what the kernel does: a result, or
+ * -errno. Includes nothing, so that each can use it (zone-exec is built without libc's
+ * headers). */
 #ifndef ZONE_RAW_SYSCALL_H
 #define ZONE_RAW_SYSCALL_H
 
