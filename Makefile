@@ -31,7 +31,8 @@ HOOK_SRC := $(sort $(wildcard hooks/net/*.c))
 ADMIN_SRC := $(sort $(wildcard runtime/zones/*.c))
 MON_SRC  := cli/zone-monitor/main.c
 # The monitor while its zone runs: these files only (no libzone, no libc: nolibc.c), to stay small.
-FOLLOW_SRC := cli/zone-monitor/follow.c cli/zone-monitor/nolibc.c runtime/zones/zones_log_writer.c
+FOLLOW_SRC := cli/zone-monitor/follow.c cli/zone-monitor/nolibc.c runtime/zones/zones_log_writer.c \
+              runtime/zones/zones_follow.c
 
 # zone-exec (runtime/light/trampoline/) is a separate tiny program carried inside libzone.
 BLOB     := runtime/light/trampoline/blob.S
@@ -75,7 +76,8 @@ $(BUILD)/asan/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O1 -g $(SAN) -c $< -o $@
 
-$(BUILD)/trampoline/zone-exec: runtime/light/trampoline/main.c runtime/light/sync.h
+$(BUILD)/trampoline/zone-exec: runtime/light/trampoline/main.c runtime/light/sync.h \
+		runtime/raw_syscall.h
 	@mkdir -p $(dir $@)
 	$(CC) -std=gnu11 -O2 $(WARN) -static -nostdlib -fno-stack-protector -fno-builtin \
 		-fno-pie -no-pie -fcf-protection=none -Wl,--build-id=none -s -o $@ $<
@@ -288,7 +290,7 @@ $(BUILD)/tests/zone-attack: tests/integration/helpers/zone-attack.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) $(CFLAGS) -static -o $@ $<
 
-$(BUILD)/tests/zone-attack-ld: tests/integration/helpers/zone-attack-ld.c
+$(BUILD)/tests/zone-attack-ld: tests/integration/helpers/zone-attack-ld.c runtime/raw_syscall.h
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE) -O2 -static -nostdlib -fno-stack-protector -fno-builtin -o $@ $<
 

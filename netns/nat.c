@@ -496,6 +496,65 @@ static void delete_tagged_cmds(FILE *f, const struct nat_table *t, const char *k
         *ret_left = left;
 }
 
+/* One change of the table, as every rule path makes it: under the lock, the table listed,
+ * then one transaction that begins by deleting the rules and ports tagged kind name (the
+ * caller's earlier ones) and adds what the caller writes to f. */
+struct nat_change {
+        struct nat_nft *ctx;
+        int lock;
+        struct nat_table t; /* as listed, until nat_change_delete_tagged */
+        char *cmd;
+        size_t cmd_len;
+        FILE *f;
+        size_t mine, left; /* the rules and ports deleted, and those that stay */
+};
+
+static void nat_change_done(struct nat_change *c)
+{
+        if (c->f)
+                fclose(c->f);
+        free(c->cmd);
+        nat_table_clear(&c->t);
+        closep(&c->lock);
+        nat_nft_freep(&c->ctx);
+}
+#define _cleanup_nat_change_ _cleanup_(nat_change_done)
+
+/* Locks and lists the table into c->t (c starts as {.lock = -1}). */
+static int nat_change_begin(struct nat_change *c, struct zone_err **err)
+{
+        int r = nat_ctx(&c->ctx, err);
+        if (r < 0)
+                return r;
+        r = nat_lock(&c->lock, err);
+        if (r < 0)
+                return r;
+        return nat_list(c->ctx, &c->t, err);
+}
+
+/* Begins the transaction (c->f) with the deletion of what is tagged kind name; the listing
+ * is freed (by nat_change_done on failure). */
+static int nat_change_delete_tagged(struct nat_change *c, const char *kind, const char *name,
+                                    const char *what, struct zone_err **err)
+{
+        c->f = open_memstream(&c->cmd, &c->cmd_len);
+        if (!c->f)
+                return zone_err_sys(err, -errno, "%s: build commands", what);
+        delete_tagged_cmds(c->f, &c->t, kind, name, &c->mine, &c->left);
+        nat_table_clear(&c->t);
+        return 0;
+}
+
+/* Runs the transaction (*exists as nat_run says, unless NULL). */
+static int nat_change_run(struct nat_change *c, bool *exists, const char *what,
+                          struct zone_err **err)
+{
+        FILE *f = steal_pointer(&c->f);
+        if (fclose(f) != 0)
+                return zone_err_sys(err, -errno, "%s: build commands", what);
+        return nat_run(c->ctx, c->cmd, exists, what, err);
+}
+
 /* ---- zone_nat_add ---- */
 
 /* route_localnet lets packets from 127.0.0.1 be routed out to the bridge once DNAT sends them
@@ -713,40 +772,25 @@ static int nat_add(const char *zone_id, const char *bridge, const char *zone_add
                 }
         }
 
-        _cleanup_nft_ struct nat_nft *ctx = NULL;
-        r = nat_ctx(&ctx, err);
-        if (r < 0)
-                return r;
-        _cleanup_close_ int lock = -1;
-        r = nat_lock(&lock, err);
-        if (r < 0)
-                return r;
-        struct nat_table t;
-        r = nat_list(ctx, &t, err);
+        char what[64 + NAT_ID_MAX];
+        snprintf(what, sizeof(what), "add NAT rules for zone %s", zone_id);
+        _cleanup_nat_change_ struct nat_change ch = {.lock = -1};
+        r = nat_change_begin(&ch, err);
         if (r < 0)
                 return r;
 
         /* A port another zone has, or a program of the host, is refused; the zone's own
          * earlier rules are replaced. */
         for (size_t i = 0; i < n_ports && r == 0; i++)
-                if ((r = port_published(&t, zone_id, &ports[i], err)) == 0)
+                if ((r = port_published(&ch.t, zone_id, &ports[i], err)) == 0)
                         r = port_bound(zone_id, &ports[i], err);
-        if (r < 0) {
-                nat_table_clear(&t);
+        if (r < 0)
                 return r;
-        }
+        r = nat_change_delete_tagged(&ch, "zone:", zone_id, what, err);
+        if (r < 0)
+                return r;
 
-        _cleanup_free_ char *cmd = NULL;
-        size_t cmd_len = 0;
-        FILE *f = open_memstream(&cmd, &cmd_len);
-        if (!f) {
-                nat_table_clear(&t);
-                return zone_err_sys(err, -errno, "NAT rules for zone %s: build commands", zone_id);
-        }
-        size_t mine = 0, left = 0;
-        delete_tagged_cmds(f, &t, "zone:", zone_id, &mine, &left);
-        nat_table_clear(&t);
-
+        FILE *f = ch.f;
         fputs(NAT_SKELETON, f);
         const char *c = zone_id;
         /* Egress: the zone's address leaving through anything but its bridge. */
@@ -797,18 +841,13 @@ static int nat_add(const char *zone_id, const char *bridge, const char *zone_add
                         "add rule " NAT_TABLE " guard iifname != \"lo\" ip daddr 127.0.0.0/8 drop "
                         "comment \"zone:%s\"\n",
                         c);
-        if (fclose(f) != 0)
-                return zone_err_sys(err, -errno, "NAT rules for zone %s: build commands", zone_id);
-
         if (localnet) {
                 r = enable_route_localnet(err);
                 if (r < 0)
                         return zone_err_wrap(err, "NAT rules for zone %s", zone_id);
         }
         bool exists;
-        char what[64 + NAT_ID_MAX];
-        snprintf(what, sizeof(what), "add NAT rules for zone %s", zone_id);
-        r = nat_run(ctx, cmd, &exists, what, err);
+        r = nat_change_run(&ch, &exists, what, err);
         if (r < 0 && exists) {
                 zone_err_free(*err);
                 *err = NULL;
@@ -837,37 +876,20 @@ int zone_nat_publish(const char *zone_id, const char *bridge, const char *zone_a
 static int nat_remove_tagged(const char *kind, const char *name, const char *what,
                              struct zone_err **err)
 {
-        _cleanup_nft_ struct nat_nft *ctx = NULL;
-        int r = nat_ctx(&ctx, err);
+        _cleanup_nat_change_ struct nat_change ch = {.lock = -1};
+        int r = nat_change_begin(&ch, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int lock = -1;
-        r = nat_lock(&lock, err);
-        if (r < 0)
-                return r;
-        struct nat_table t;
-        r = nat_list(ctx, &t, err);
-        if (r < 0)
-                return r;
-        if (!t.exists)
+        if (!ch.t.exists)
                 return 0;
-        _cleanup_free_ char *cmd = NULL;
-        size_t cmd_len = 0;
-        FILE *f = open_memstream(&cmd, &cmd_len);
-        if (!f) {
-                nat_table_clear(&t);
-                return zone_err_sys(err, -errno, "%s: build commands", what);
-        }
-        size_t mine = 0, left = 0;
-        delete_tagged_cmds(f, &t, kind, name, &mine, &left);
-        nat_table_clear(&t);
-        if (left == 0)
-                fputs("delete table " NAT_TABLE "\n", f);
-        if (fclose(f) != 0)
-                return zone_err_sys(err, -errno, "%s: build commands", what);
-        if (mine == 0 && left > 0)
+        r = nat_change_delete_tagged(&ch, kind, name, what, err);
+        if (r < 0)
+                return r;
+        if (ch.left == 0)
+                fputs("delete table " NAT_TABLE "\n", ch.f);
+        else if (ch.mine == 0)
                 return 0;
-        return nat_run(ctx, cmd, NULL, what, err);
+        return nat_change_run(&ch, NULL, what, err);
 }
 
 int zone_nat_network_add(const char *bridge, const char *subnet, struct zone_err **err)
@@ -893,39 +915,22 @@ int zone_nat_network_add(const char *bridge, const char *subnet, struct zone_err
                                     "egress NAT of bridge %s: malformed subnet \"%s\"", bridge,
                                     subnet);
 
-        _cleanup_nft_ struct nat_nft *ctx = NULL;
-        int r = nat_ctx(&ctx, err);
+        char what[96];
+        snprintf(what, sizeof(what), "add the egress NAT rule of bridge %s", bridge);
+        _cleanup_nat_change_ struct nat_change ch = {.lock = -1};
+        int r = nat_change_begin(&ch, err);
         if (r < 0)
                 return r;
-        _cleanup_close_ int lock = -1;
-        r = nat_lock(&lock, err);
-        if (r < 0)
-                return r;
-        struct nat_table t;
-        r = nat_list(ctx, &t, err);
-        if (r < 0)
-                return r;
-        _cleanup_free_ char *cmd = NULL;
-        size_t cmd_len = 0;
-        FILE *f = open_memstream(&cmd, &cmd_len);
-        if (!f) {
-                nat_table_clear(&t);
-                return zone_err_sys(err, -errno, "egress NAT of bridge %s: build commands", bridge);
-        }
-        size_t mine = 0, left = 0;
         /* The bridge's earlier rule (another subnet, or a crash before its removal) goes. */
-        delete_tagged_cmds(f, &t, "bridge:", bridge, &mine, &left);
-        nat_table_clear(&t);
-        fputs(NAT_SKELETON, f);
-        fprintf(f,
+        r = nat_change_delete_tagged(&ch, "bridge:", bridge, what, err);
+        if (r < 0)
+                return r;
+        fputs(NAT_SKELETON, ch.f);
+        fprintf(ch.f,
                 "add rule " NAT_TABLE " postrouting ip saddr %s/%ld oifname != \"%s\" masquerade "
                 "comment \"bridge:%s\"\n",
                 ip, prefix, bridge, bridge);
-        if (fclose(f) != 0)
-                return zone_err_sys(err, -errno, "egress NAT of bridge %s: build commands", bridge);
-        char what[96];
-        snprintf(what, sizeof(what), "add the egress NAT rule of bridge %s", bridge);
-        return nat_run(ctx, cmd, NULL, what, err);
+        return nat_change_run(&ch, NULL, what, err);
 }
 
 int zone_nat_network_remove(const char *bridge, struct zone_err **err)

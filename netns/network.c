@@ -131,22 +131,33 @@ int zone_network_create(const char *root, const char *name, const char *subnet, 
         return network_define(&s, sk, name, subnet, bridge, ret, err);
 }
 
+/* Opens the store to list what it holds: a root that does not exist yet holds nothing
+ * (*found false, no error). */
+static int store_open_listing(const char *root, struct net_store *s, bool *found,
+                              struct zone_err **err)
+{
+        struct zone_err *e = NULL;
+        int r = net_store_open(root, false, s, &e);
+        *found = r == 0;
+        if (r == -ENOENT) {
+                zone_err_free(e);
+                return 0;
+        }
+        if (r < 0)
+                *err = e;
+        return r;
+}
+
 int zone_network_list(const char *root, struct zone_network **ret, size_t *ret_n,
                       struct zone_err **err)
 {
         _cleanup_store_ struct net_store s = {.dirfd = -1, .lockfd = -1};
         *ret = NULL;
         *ret_n = 0;
-        struct zone_err *e = NULL;
-        int r = net_store_open(root, false, &s, &e);
-        if (r == -ENOENT) {
-                zone_err_free(e);
-                return 0;
-        }
-        if (r < 0) {
-                *err = e;
+        bool found;
+        int r = store_open_listing(root, &s, &found, err);
+        if (r < 0 || !found)
                 return r;
-        }
         return net_network_list(&s, ret, ret_n, err);
 }
 
@@ -156,16 +167,10 @@ int zone_lease_list(const char *root, const char *network, struct zone_lease **r
         _cleanup_store_ struct net_store s = {.dirfd = -1, .lockfd = -1};
         *ret = NULL;
         *ret_n = 0;
-        struct zone_err *e = NULL;
-        int r = net_store_open(root, false, &s, &e);
-        if (r == -ENOENT) {
-                zone_err_free(e);
-                return 0;
-        }
-        if (r < 0) {
-                *err = e;
+        bool found;
+        int r = store_open_listing(root, &s, &found, err);
+        if (r < 0 || !found)
                 return r;
-        }
         return net_leases_read(&s, network, ret, ret_n, err);
 }
 

@@ -132,6 +132,44 @@ void cli_usage(const char *cmd, const char *usage, const struct opt *opts)
         }
 }
 
+int cli_args(const char *cmd, const char *usage, const struct opt *opts, int min, int max, int argc,
+             char **argv, int *rc)
+{
+        *rc = 1;
+        int first = cli_parse(cmd, opts, argc, argv);
+        if (first < 0)
+                return -1;
+        for (const struct opt *o = opts; o->name; o++)
+                if (o->kind == OPT_BOOL && strcmp(o->name, "help") == 0 && *(bool *)o->value) {
+                        cli_usage(cmd, usage, opts);
+                        *rc = 0;
+                        return -1;
+                }
+        if (cli_positionals(cmd, usage, argc - first, min, max) < 0)
+                return -1;
+        return first;
+}
+
+int cli_group(struct zone_ctx *ctx, const char *group, const char *about,
+              const struct cli_cmd *cmds, size_t n, int argc, char **argv)
+{
+        if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
+                printf("usage: %s %s SUBCOMMAND [options] [args]\n\n", cli_program, group);
+                if (about)
+                        printf("%s\n\n", about);
+                printf("subcommands:\n");
+                for (size_t i = 0; i < n; i++)
+                        printf("  %-10s %s\n", cmds[i].name, cmds[i].summary);
+                return argc < 1 ? 1 : 0;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(argv[0], cmds[i].name) == 0)
+                        return cmds[i].run(ctx, argc - 1, argv + 1);
+        fprintf(stderr, "%s %s: unknown subcommand \"%s\" (see %s %s --help)\n", cli_program, group,
+                argv[0], cli_program, group);
+        return 1;
+}
+
 int cli_fail(const struct zone_ctx *ctx, struct zone_err *err)
 {
         const char *msg = err ? err->msg : "failed";

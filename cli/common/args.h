@@ -26,6 +26,12 @@ int cli_parse(const char *cmd, const struct opt *opts, int argc, char **argv);
 /* Checks the positional count; prints "PROGRAM CMD: ..." and returns -1 when wrong. */
 int cli_positionals(const char *cmd, const char *usage, int have, int min, int max);
 void cli_usage(const char *cmd, const char *usage, const struct opt *opts);
+/* A command's arguments, as every command takes them: cli_parse, then --help (the OPT_BOOL
+ * option named "help": usage printed) and the positional count (cli_positionals). Returns the
+ * index of the first positional, or -1 when the command is done, with its exit code in *rc
+ * (0 after --help, 1 after an error, printed). */
+int cli_args(const char *cmd, const char *usage, const struct opt *opts, int min, int max, int argc,
+             char **argv, int *rc);
 /* Prints the error once, prefixed with the program name, and logs it; returns the exit code. */
 int cli_fail(const struct zone_ctx *ctx, struct zone_err *err);
 
@@ -35,3 +41,9 @@ struct cli_cmd {
         const char *summary;
         int (*run)(struct zone_ctx *ctx, int argc, char **argv);
 };
+
+/* A command group (`zone image`, `zone net`): runs the subcommand argv[0] names, or prints the
+ * group's usage (about, when not NULL, as a paragraph before the table). Returns the exit
+ * code. */
+int cli_group(struct zone_ctx *ctx, const char *group, const char *about,
+              const struct cli_cmd *cmds, size_t n, int argc, char **argv);

@@ -1,9 +1,10 @@
 /* zone-monitor-follow: a zone's monitor while the zone runs. zone-monitor (main.c) makes the
  * zone through libzone, then execs this in the same process, so it stays the zone's monitor
  * (same pid, monitor.lock still held through the inherited fd, still the child subreaper that
- * the init is a child of) with a fraction of the memory: static, libc and the log writer
- * (runtime/zones/zones_log_writer.c) only, no libzone and no libc either: the few libc
- * functions it calls are system calls in nolibc.c (-nostdlib; ~10 kB of text).
+ * the init is a child of) with a fraction of the memory: static, the log writer and the
+ * follow loop (runtime/zones/zones_log_writer.c, zones_follow.c) only, no libzone and no libc
+ * either: the few libc functions it calls are system calls in nolibc.c (-nostdlib; ~10 kB of
+ * text).
  *
  * It copies the zone's output pipe to the log (rotated as zone-monitor does), reaps orphans
  * that come to it, forwards SIGTERM/SIGINT/SIGHUP to the zone's init as SIGTERM (then no
@@ -19,13 +20,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h> /* renameat */
-#include <poll.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <string.h>
-#include <sys/signalfd.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -64,27 +60,6 @@ static void say(struct zones_log_writer *log, const char *a, const char *b)
         zones_log_write(log, a, strlen(a));
         zones_log_write(log, b, strlen(b));
         zones_log_write(log, "\n", 1);
-}
-
-/* Reaps the children that are not the zone's init (orphans of its processes). */
-static void reap_others(pid_t init)
-{
-        for (;;) {
-                siginfo_t si;
-                memset(&si, 0, sizeof(si));
-                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
-                    si.si_pid == init)
-                        return;
-                waitpid(si.si_pid, NULL, 0);
-        }
-}
-
-static void drain(struct zones_log_writer *log, int fd)
-{
-        char buf[8192];
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
-                zones_log_write(log, buf, (size_t)n);
 }
 
 /* When zone-monitor cannot come back: the exit recorded as it would have (the zone's remains
@@ -143,63 +118,15 @@ int main(int argc, char **argv)
 
         struct zones_log_writer log = {.fd = -1};
         zones_log_writer_open(&log, (int)dirfd, (uint64_t)size, (int)files);
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGHUP);
-        sigaddset(&set, SIGCHLD);
         /* Blocked by zone-monitor already (and pending ones are still pending): a signal that
          * came during the exec is read here. */
-        sigprocmask(SIG_BLOCK, &set, NULL);
-        int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+        int sfd = zones_follow_signals(NULL);
         /* Still the child subreaper zone-monitor made us: execve keeps that attribute. */
-        reap_others((pid_t)pid);
-
-        bool out_open = true, stop = false;
-        int status = 0;
-        for (;;) {
-                struct pollfd p[3] = {
-                    {.fd = (int)pidfd, .events = POLLIN},
-                    {.fd = out_open ? (int)out : -1, .events = POLLIN},
-                    {.fd = sfd, .events = POLLIN},
-                };
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[1].revents) {
-                        char buf[8192];
-                        ssize_t n = read((int)out, buf, sizeof(buf));
-                        if (n > 0)
-                                zones_log_write(&log, buf, (size_t)n);
-                        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-                                out_open = false;
-                }
-                if (p[2].revents) {
-                        struct signalfd_siginfo si;
-                        /* Asked to stop (SIGTERM, SIGINT, SIGHUP): the zone first. */
-                        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-                                if (si.ssi_signo == SIGCHLD) {
-                                        reap_others((pid_t)pid);
-                                        continue;
-                                }
-                                stop = true;
-                                syscall(SYS_pidfd_send_signal, (int)pidfd, SIGTERM, NULL, 0);
-                        }
-                }
-                if (p[0].revents) {
-                        siginfo_t info;
-                        memset(&info, 0, sizeof(info));
-                        if (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) == 0)
-                                status = info.si_code == CLD_EXITED ? info.si_status
-                                                                    : 128 + info.si_status;
-                        break;
-                }
-        }
+        zones_follow_reap_others((pid_t)pid);
+        bool stop = false;
+        int status = zones_follow(&log, (int)out, (int)pidfd, (pid_t)pid, sfd, &stop);
         long long finished = (long long)time(NULL);
-        drain(&log, (int)out);
+        zones_follow_drain(&log, (int)out);
 
         /* zone-monitor again, with what it needs to finish this run. */
         char s_status[24], s_finished[24];

@@ -1,8 +1,9 @@
 /* The part of libc zone-monitor-follow uses, as raw system calls: the follower links no libc
  * at all (-nostdlib), because a static glibc alone is 650 kB of text, which the kernel maps
  * in almost whole (fault-around) and which would be most of the follower's resident memory.
- * The functions keep libc's names and prototypes (from libc's headers), so follow.c and
- * zones_log_writer.c stay ordinary C. x86_64 only, like the zone-exec trampoline. */
+ * The functions keep libc's names and prototypes (from libc's headers), so follow.c,
+ * zones_log_writer.c and zones_follow.c stay ordinary C. x86_64 only, like the zone-exec
+ * trampoline: both make their system calls with runtime/raw_syscall.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -17,9 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#if !defined(__x86_64__)
-#error "zone-monitor-follow: only x86_64 system calls are written here"
-#endif
+#include "raw_syscall.h"
 
 static int err_no;
 char **environ;
@@ -27,19 +26,6 @@ char **environ;
 int *__errno_location(void)
 {
         return &err_no;
-}
-
-static long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-        long r;
-        register long r10 __asm__("r10") = d;
-        register long r8 __asm__("r8") = e;
-        register long r9 __asm__("r9") = f;
-        __asm__ volatile("syscall"
-                         : "=a"(r)
-                         : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                         : "rcx", "r11", "memory");
-        return r;
 }
 
 /* libc's convention: -1 and errno. */

@@ -1,7 +1,4 @@
 /* zone image SUBCOMMAND: one file per subcommand (image_*.c), dispatched from this table. */
-#include <stdio.h>
-#include <string.h>
-
 #include "cli.h"
 
 /* Each subcommand adds its line here and its cmd_image_* to cli.h. */
@@ -20,16 +17,6 @@ static const struct cli_cmd subcommands[] = {
 
 int cmd_image(struct zone_ctx *ctx, int argc, char **argv)
 {
-        size_t n = sizeof(subcommands) / sizeof(subcommands[0]);
-        if (argc < 1 || strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0) {
-                printf("usage: zone image SUBCOMMAND [options] [args]\n\nsubcommands:\n");
-                for (size_t i = 0; i < n; i++)
-                        printf("  %-10s %s\n", subcommands[i].name, subcommands[i].summary);
-                return argc < 1 ? 1 : 0;
-        }
-        for (size_t i = 0; i < n; i++)
-                if (strcmp(argv[0], subcommands[i].name) == 0)
-                        return subcommands[i].run(ctx, argc - 1, argv + 1);
-        fprintf(stderr, "zone image: unknown subcommand \"%s\" (see zone image --help)\n", argv[0]);
-        return 1;
+        return cli_group(ctx, "image", NULL, subcommands,
+                         sizeof(subcommands) / sizeof(subcommands[0]), argc, argv);
 }

@@ -16,13 +16,9 @@ int cmd_net_create(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "this help"},
             {0},
         };
-        int i = cli_parse("net create", opts, argc, argv);
+        int rc, i = cli_args("net create", "[options] NAME", opts, 1, 1, argc, argv, &rc);
         if (i < 0)
-                return 1;
-        if (help)
-                return cli_usage("net create", "[options] NAME", opts), 0;
-        if (cli_positionals("net create", "[options] NAME", argc - i, 1, 1) < 0)
-                return 1;
+                return rc;
         struct zone_err *err = NULL;
         struct zone_network n;
         if (zone_network_create(root, argv[i], subnet, bridge, &n, &err) < 0)

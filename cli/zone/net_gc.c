@@ -15,13 +15,9 @@ int cmd_net_gc(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "this help"},
             {0},
         };
-        int i = cli_parse("net gc", opts, argc, argv);
+        int rc, i = cli_args("net gc", "[options]", opts, 0, 0, argc, argv, &rc);
         if (i < 0)
-                return 1;
-        if (help)
-                return cli_usage("net gc", "[options]", opts), 0;
-        if (cli_positionals("net gc", "[options]", argc - i, 0, 0) < 0)
-                return 1;
+                return rc;
         struct zone_err *err = NULL;
         struct zone_net_gc_stats st;
         struct zones_ctx zc;

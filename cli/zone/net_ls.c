@@ -18,13 +18,9 @@ int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "this help"},
             {0},
         };
-        int i = cli_parse("net ls", opts, argc, argv);
+        int rc, i = cli_args("net ls", "[--json] [--net-root DIR]", opts, 0, 0, argc, argv, &rc);
         if (i < 0)
-                return 1;
-        if (help)
-                return cli_usage("net ls", "[--json] [--net-root DIR]", opts), 0;
-        if (cli_positionals("net ls", "[--json] [--net-root DIR]", argc - i, 0, 0) < 0)
-                return 1;
+                return rc;
         struct zone_err *err = NULL;
         if (json) {
                 _cleanup_free_ char *text = NULL;
@@ -39,7 +35,7 @@ int cmd_net_ls(struct zone_ctx *ctx, int argc, char **argv)
                 return cli_fail(ctx, err);
         printf("%-16s %-16s %-18s %-16s %-24s %s\n", "NETWORK", "BRIDGE", "SUBNET", "ADDRESS",
                "ZONE", "STATE");
-        int rc = 0;
+        rc = 0;
         for (size_t k = 0; k < n && rc == 0; k++) {
                 char a[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4];
                 snprintf(cidr, sizeof(cidr), "%s/%d", zone_ipv4_str(nets[k].subnet, a),

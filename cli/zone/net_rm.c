@@ -11,13 +11,9 @@ int cmd_net_rm(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "this help"},
             {0},
         };
-        int i = cli_parse("net rm", opts, argc, argv);
+        int rc, i = cli_args("net rm", "[options] NAME", opts, 1, 1, argc, argv, &rc);
         if (i < 0)
-                return 1;
-        if (help)
-                return cli_usage("net rm", "[options] NAME", opts), 0;
-        if (cli_positionals("net rm", "[options] NAME", argc - i, 1, 1) < 0)
-                return 1;
+                return rc;
         struct zone_err *err = NULL;
         if (zone_network_remove(root, argv[i], &err) < 0)
                 return cli_fail(ctx, err);

@@ -26,6 +26,7 @@
  * err; nothing here prints. */
 #pragma once
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -219,6 +220,21 @@ int zones_log_open(struct zones_log_writer *w, int dirfd, uint64_t max_size, int
 int zones_log_writer_open(struct zones_log_writer *w, int dirfd, uint64_t max_size, int files);
 int zones_log_write(struct zones_log_writer *w, const char *buf, size_t len);
 void zones_log_close(struct zones_log_writer *w);
+
+/* Following a running zone (zones_follow.c, libc only like the log writer: both the follower
+ * and zone-monitor, when it has no follower, use it). */
+/* Blocks SIGTERM, SIGINT, SIGHUP and SIGCHLD (the mask before in old, unless NULL); returns a
+ * signalfd (close-on-exec, non-blocking) that reads them, or -1. */
+int zones_follow_signals(sigset_t *old);
+/* Reaps the children that are not the zone's init (orphans of its processes that came to the
+ * child subreaper); 0 reaps every child. The init is reaped through its pidfd. */
+void zones_follow_reap_others(pid_t init);
+/* What is left on the zone's (non-blocking) output pipe, to the log. */
+void zones_follow_drain(struct zones_log_writer *log, int fd);
+/* Logs out (non-blocking) and reaps orphans until the init (pid, pidfd) exits; a stop signal
+ * on sfd (from zones_follow_signals) sends the init SIGTERM and sets *stop. Returns the init's
+ * exit status (128 + the signal that killed it). */
+int zones_follow(struct zones_log_writer *log, int out, int pidfd, pid_t pid, int sfd, bool *stop);
 
 /* How the monitor runs. While a zone runs, the monitor process is zone-monitor-follow
  * (cli/zone-monitor/follow.c: no libzone, no libc), exec'ed by zone-monitor with the fds it needs;

@@ -12,13 +12,13 @@
  * Nor does this program stay while the zone runs: once it runs, the monitor execs
  * zone-monitor-follow (cli/zone-monitor/follow.c: static, no libzone, no libc) in the same
  * process, with the pipe, the init's pidfd, the zone's directory and monitor.lock as inherited
- * fds; it logs, forwards signals and reaps, and at the init's exit execs zone-monitor back with
+ * fds; it logs, forwards signals and reaps (zones_follow.c, which this program runs itself
+ * when there is no follower), and at the init's exit execs zone-monitor back with
  * --after-exit, which deletes, records and restarts here (zones_monitor_main with after_exit).
  * The pid, the lock, the subreaper role and blocked signals survive both execs. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +26,6 @@
 #include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -76,14 +75,6 @@ static void record_exit(struct monitor *m, int status, int64_t finished, const c
                 snprintf(buf, sizeof(buf), "status = %d\nfinished = %lld\n", status,
                          (long long)finished);
         write_record(m, "exit", buf);
-}
-
-static void drain(struct monitor *m, int fd)
-{
-        char buf[8192];
-        ssize_t n;
-        while ((n = read(fd, buf, sizeof(buf))) > 0)
-                zones_log_write(&m->log, buf, (size_t)n);
 }
 
 /* One run: the zone made and started with its output on a pipe, then followed until its init
@@ -148,28 +139,14 @@ static int delete_zone(struct monitor *m, struct zone_err **err)
         return zone_delete(m->c->zctx, m->name, true, err);
 }
 
-/* Reaps the children that are not the zone's init (orphans of the zone's runtime processes
- * that came to the subreaper); the init is reaped through its pidfd. */
-static void reap_others(pid_t init)
-{
-        for (;;) {
-                siginfo_t si;
-                memset(&si, 0, sizeof(si));
-                if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0 ||
-                    si.si_pid == init)
-                        return;
-                waitpid(si.si_pid, NULL, 0);
-        }
-}
-
 /* After the init's exit: the zone deleted, the rest of its output logged. */
 static int end_run(struct monitor *m, int out, int status)
 {
         _cleanup_err_ struct zone_err *derr = NULL;
         if (in_child(m, -1, delete_zone, &derr) < 0)
                 log_line(m, "zone-monitor: %s\n", derr->msg);
-        reap_others(0);
-        drain(m, out);
+        zones_follow_reap_others(0);
+        zones_follow_drain(&m->log, out);
         return status;
 }
 
@@ -276,49 +253,8 @@ static int run_once(struct monitor *m, int sfd, bool *stop, int *report_fd, stru
         report(report_fd, "ok");
         fcntl(out, F_SETFL, fcntl(out, F_GETFL) | O_NONBLOCK);
         exec_follower(m, out, pidfd, pid); /* returns only when it could not */
-        bool out_open = true;
-        int status = 0;
-        for (;;) {
-                struct pollfd p[3] = {
-                    {.fd = pidfd, .events = POLLIN},
-                    {.fd = out_open ? out : -1, .events = POLLIN},
-                    {.fd = sfd, .events = POLLIN},
-                };
-                if (poll(p, 3, -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        break;
-                }
-                if (p[1].revents) {
-                        char buf[8192];
-                        ssize_t n = read(out, buf, sizeof(buf));
-                        if (n > 0)
-                                zones_log_write(&m->log, buf, (size_t)n);
-                        else if (n == 0 || (errno != EAGAIN && errno != EINTR))
-                                out_open = false;
-                }
-                if (p[2].revents) {
-                        struct signalfd_siginfo si;
-                        /* Asked to stop (SIGTERM, SIGINT, SIGHUP): the zone first. */
-                        while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
-                                if (si.ssi_signo == SIGCHLD) {
-                                        reap_others(pid);
-                                        continue;
-                                }
-                                *stop = true;
-                                syscall(SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
-                        }
-                }
-                if (p[0].revents) {
-                        siginfo_t info;
-                        memset(&info, 0, sizeof(info));
-                        if (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) == 0)
-                                status = info.si_code == CLD_EXITED ? info.si_status
-                                                                    : 128 + info.si_status;
-                        break;
-                }
-        }
-        drain(m, out);
+        int status = zones_follow(&m->log, out, pidfd, pid, sfd, stop);
+        zones_follow_drain(&m->log, out);
         return end_run(m, out, status);
 }
 
@@ -400,13 +336,7 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name,
                 unlinkat(dfd, "monitor.pid", 0);
                 return 1;
         }
-        sigset_t set;
-        sigemptyset(&set);
-        sigaddset(&set, SIGTERM);
-        sigaddset(&set, SIGINT);
-        sigaddset(&set, SIGHUP);
-        sigaddset(&set, SIGCHLD);
-        sigprocmask(SIG_BLOCK, &set, &m.mask);
+        _cleanup_close_ int sfd = zones_follow_signals(&m.mask);
         /* Back from the follower they are blocked already: the children get them unblocked. */
         sigdelset(&m.mask, SIGTERM);
         sigdelset(&m.mask, SIGINT);
@@ -414,7 +344,6 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name,
         sigdelset(&m.mask, SIGCHLD);
         /* The zone's init, orphaned by the child that made it, comes to us. */
         prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-        _cleanup_close_ int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
         bool stop = o->after_exit && o->stop;
         for (bool resume = o->after_exit;; resume = false) {
                 zone_err_free(err);

@@ -24,18 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../raw_syscall.h"
 #include "../sync.h"
-
-#if !defined(__x86_64__)
-#error "zone-exec: only x86_64 system calls are written here"
-#endif
-
-static long sys3(long n, long a, long b, long c)
-{
-        long r;
-        __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c) : "rcx", "r11", "memory");
-        return r;
-}
 
 static size_t slen(const char *s)
 {
@@ -55,19 +45,6 @@ static long to_long(const char *s)
         while (*s >= '0' && *s <= '9')
                 v = v * 10 + (*s++ - '0');
         return sign * v;
-}
-
-static long sys6(long n, long a, long b, long c, long d, long e, long f)
-{
-        long r;
-        register long r10 __asm__("r10") = d;
-        register long r8 __asm__("r8") = e;
-        register long r9 __asm__("r9") = f;
-        __asm__ volatile("syscall"
-                         : "=a"(r)
-                         : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
-                         : "rcx", "r11", "memory");
-        return r;
 }
 
 #define MSG_NOSIGNAL_ 0x4000

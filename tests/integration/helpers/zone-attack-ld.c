@@ -9,15 +9,7 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 
-static long sys3(long n, long a, long b, long c)
-{
-        long r;
-        __asm__ volatile("syscall"
-                         : "=a"(r)
-                         : "a"(n), "D"(a), "S"(b), "d"(c)
-                         : "rcx", "r11", "memory");
-        return r;
-}
+#include "raw_syscall.h"
 
 static void say(const char *s)
 {
