@@ -213,3 +213,23 @@ plant_links() { # plant_links NAME (through the zone itself when it runs)
 	[ ! -e "$(rootfs_of bad)/vm" ]
 	[ -z "$(find "$(rootfs_of bad)" -name '.zone-cp-*')" ] || fail "temporary entries left"
 }
+
+@test "zone-cp: an emulated zone: its root is the bundle's, shared with the guest" {
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	local dir
+	dir=$(dirname "$(realpath "$ZONE")")
+	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
+		skip "no guest kernel beside $ZONE: make vm BUILD=... builds it"
+	fi
+	ZONE_TIMEOUT=300 zz run -d --type emulated --name vmz bb sleep 1000
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	echo to-guest >"$TMP/f"
+	zz cp "$TMP/f" vmz:/f
+	[ "$status" -eq 0 ] || fail "cp in: $stderr"
+	[ "$(ZONE_TIMEOUT=300 zone exec vmz cat /f)" = to-guest ]
+	ZONE_TIMEOUT=300 zone exec vmz sh -c 'echo from-guest >/g; sync'
+	zz cp vmz:/g "$TMP/g"
+	[ "$status" -eq 0 ] || fail "cp out: $stderr"
+	[ "$(cat "$TMP/g")" = from-guest ]
+}
