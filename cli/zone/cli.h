@@ -39,6 +39,8 @@ int cmd_run(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_ls(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_inspect(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_logs(struct zone_ctx *ctx, int argc, char **argv);
+/* zone cp (cp.c). */
+int cmd_cp(struct zone_ctx *ctx, int argc, char **argv);
 
 /* The zones library's context for this invocation: state root, --data-root, the monitor
  * program (beside this one, or $ZONE_MONITOR) and this program's path (create.c). */

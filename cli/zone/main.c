@@ -22,6 +22,7 @@ static const struct cli_cmd commands[] = {
     {"logs", "show (or follow) a zone's output", cmd_logs},
     {"login", "a shell with a terminal in a running zone (like zlogin)", cmd_login},
     {"exec", "run a command in a running zone", cmd_exec},
+    {"cp", "copy files and directories between the host and a zone", cmd_cp},
     {"stats", "live resource use of zones (CPU, memory, network, block I/O, pids)", cmd_stats},
     {"completion", "print the bash completion script", cmd_completion},
     {"net", "networks of zones: list, create, remove, collect garbage", cmd_net},

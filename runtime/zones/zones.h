@@ -256,3 +256,19 @@ struct zones_monitor_opts {
  * follower while the zone runs). Returns the exit code for the monitor program. */
 int zones_monitor_main(const struct zones_ctx *c, const char *name,
                        const struct zones_monitor_opts *o);
+
+/* `zone cp` (zones_cp.c): copies between the host and a zone, like podman cp. One of src and
+ * dst is NAME:PATH (a colon before any slash), the other a host path, or "-": a tar stream
+ * read from in_fd (extracted into a directory) or written to out_fd. Paths in the zone are
+ * resolved inside its root (a running light zone's mount namespace through its init, else the
+ * bundle's rootfs) and never followed out of it; a symlink at the destination is replaced,
+ * never written through. Entries copied into a zone belong to its root user (out of it: to the
+ * caller) unless archive keeps the source's ids; modes, times and symlinks are kept; devices,
+ * fifos and sockets are skipped with a warning. A new file or directory is written under a
+ * temporary name and renamed into place, so a failure leaves nothing half-written. */
+struct zones_cp_opts {
+        bool archive;
+        int in_fd, out_fd;
+};
+int zones_cp(const struct zones_ctx *c, const char *src, const char *dst,
+             const struct zones_cp_opts *o, struct zone_err **err);
