@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "images/inroot.h"
 #include "images/store.h"
 
 /* Directory fds of the open store: images/, images/tmp, images/layers. */
@@ -20,15 +21,6 @@ int zone_store_txn_add_layer(struct zone_image_store *s, const char *diff_id);
 /* Removes dirfd/name and everything below it (not following symlinks); adds the sizes of the
  * regular files it removed to *freed when not NULL. 0 or -errno (-ENOENT when absent). */
 int zone_rm_rf_at(int dirfd, const char *name, uint64_t *freed);
-
-/* A tar entry's name made relative and clean: "./a//b/" -> "a/b", "." -> "". -EPERM for an
- * absolute name or a ".." part. */
-int zone_path_clean(const char *path, char **ret);
-/* Opens (O_PATH) the directory that holds path (a clean relative path) below rootfd, each
- * component with openat2(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS), creating missing ones (0755)
- * when create; *ret_leaf points into path at the last component. -ELOOP when a component is
- * a symlink, -ENOTDIR when it is not a directory. */
-int zone_open_parent(int rootfd, const char *path, bool create, int *ret_fd, const char **ret_leaf);
 
 /* JSON of manifests, configs and records (store.c), for the library's files. img_jget: obj's
  * member key when it has that type, else NULL; img_jstr: a string member; img_jparse: text parsed,

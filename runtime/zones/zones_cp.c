@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "images/rootfs.h"
-#include "images/store_internal.h"
+#include "images/inroot.h"
 #include "log.h"
 #include "spec.h"
 #include "types.h"
