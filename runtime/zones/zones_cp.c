@@ -303,20 +303,6 @@ struct data_src {
         struct archive *a;
 };
 
-static int write_all(int fd, const char *p, size_t n)
-{
-        while (n > 0) {
-                ssize_t w = write(fd, p, n);
-                if (w < 0 && errno == EINTR)
-                        continue;
-                if (w < 0)
-                        return -errno;
-                p += w;
-                n -= (size_t)w;
-        }
-        return 0;
-}
-
 static int copy_data(struct cp *c, const struct data_src *src, int out, const char *path)
 {
         if (src->a) {
@@ -341,7 +327,7 @@ static int copy_data(struct cp *c, const struct data_src *src, int out, const ch
                         return fail_sys(c, -errno, "read", path);
                 if (n == 0)
                         return 0;
-                int r = write_all(out, c->buf, (size_t)n);
+                int r = write_full(out, c->buf, (size_t)n);
                 if (r < 0)
                         return fail_sys(c, r, "write", path);
         }
@@ -388,14 +374,17 @@ static int copy_entry(struct cp *c, int sdir, const char *sname, const struct st
                       const char *dname, const char *spath, const char *dpath);
 
 /* Copies the entries of directory sfd into dfd. */
-static int copy_children(struct cp *c, int sfd, int dfd, const char *spath, const char *dpath)
+/* Calls fn for each entry of the directory sfd but . and .. (st: its lstat; sp: its path for
+ * messages), until one fails. */
+typedef int (*child_fn)(struct cp *c, int sfd, const char *name, const struct stat *st,
+                        const char *sp, void *arg);
+static int each_child(struct cp *c, int sfd, const char *spath, child_fn fn, void *arg)
 {
         int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
-        if (dup_fd < 0)
-                return fail_sys(c, -errno, "read directory", spath);
-        DIR *d = fdopendir(dup_fd);
+        DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
         if (!d) {
-                close(dup_fd);
+                if (dup_fd >= 0)
+                        close(dup_fd);
                 return fail_sys(c, -errno, "read directory", spath);
         }
         int r = 0;
@@ -403,9 +392,8 @@ static int copy_children(struct cp *c, int sfd, int dfd, const char *spath, cons
         while (r >= 0 && (errno = 0, de = readdir(d))) {
                 if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
                         continue;
-                _cleanup_free_ char *sp = NULL, *dp = NULL;
-                if (asprintf(&sp, "%s/%s", spath, de->d_name) < 0 ||
-                    asprintf(&dp, "%s/%s", dpath, de->d_name) < 0) {
+                _cleanup_free_ char *sp = NULL;
+                if (asprintf(&sp, "%s/%s", spath, de->d_name) < 0) {
                         r = zone_err_set(c->err, -ENOMEM, "out of memory");
                         break;
                 }
@@ -413,12 +401,33 @@ static int copy_children(struct cp *c, int sfd, int dfd, const char *spath, cons
                 if (fstatat(sfd, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
                         r = fail_sys(c, -errno, "stat", sp);
                 else
-                        r = copy_entry(c, sfd, de->d_name, &cst, dfd, de->d_name, sp, dp);
+                        r = fn(c, sfd, de->d_name, &cst, sp, arg);
         }
         if (r >= 0 && errno)
                 r = fail_sys(c, -errno, "read directory", spath);
         closedir(d);
         return r;
+}
+
+struct copy_to {
+        int dfd;
+        const char *dpath;
+};
+
+static int copy_child(struct cp *c, int sfd, const char *name, const struct stat *st,
+                      const char *sp, void *arg)
+{
+        const struct copy_to *to = arg;
+        _cleanup_free_ char *dp = NULL;
+        if (asprintf(&dp, "%s/%s", to->dpath, name) < 0)
+                return zone_err_set(c->err, -ENOMEM, "out of memory");
+        return copy_entry(c, sfd, name, st, to->dfd, name, sp, dp);
+}
+
+static int copy_children(struct cp *c, int sfd, int dfd, const char *spath, const char *dpath)
+{
+        struct copy_to to = {.dfd = dfd, .dpath = dpath};
+        return each_child(c, sfd, spath, copy_child, &to);
 }
 
 /* Copies sdir/sname (st: its lstat) to ddir/dname. A directory merges into an existing one
@@ -499,38 +508,26 @@ static int copy_top(struct cp *c, int sdir, const char *sname, const struct stat
 static int tar_add(struct cp *c, struct archive *a, int sdir, const char *sname,
                    const struct stat *st, const char *apath, const char *spath);
 
+struct tar_to {
+        struct archive *a;
+        const char *apath;
+};
+
+static int tar_child(struct cp *c, int sfd, const char *name, const struct stat *st, const char *sp,
+                     void *arg)
+{
+        const struct tar_to *to = arg;
+        _cleanup_free_ char *ap = NULL;
+        if ((*to->apath ? asprintf(&ap, "%s/%s", to->apath, name) : asprintf(&ap, "%s", name)) < 0)
+                return zone_err_set(c->err, -ENOMEM, "out of memory");
+        return tar_add(c, to->a, sfd, name, st, ap, sp);
+}
+
 static int tar_children(struct cp *c, struct archive *a, int sfd, const char *apath,
                         const char *spath)
 {
-        int dup_fd = fcntl(sfd, F_DUPFD_CLOEXEC, 3);
-        DIR *d = dup_fd < 0 ? NULL : fdopendir(dup_fd);
-        if (!d) {
-                if (dup_fd >= 0)
-                        close(dup_fd);
-                return fail_sys(c, -errno, "read directory", spath);
-        }
-        int r = 0;
-        struct dirent *de;
-        while (r >= 0 && (errno = 0, de = readdir(d))) {
-                if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-                        continue;
-                _cleanup_free_ char *sp = NULL, *ap = NULL;
-                if (asprintf(&sp, "%s/%s", spath, de->d_name) < 0 ||
-                    (*apath ? asprintf(&ap, "%s/%s", apath, de->d_name)
-                            : asprintf(&ap, "%s", de->d_name)) < 0) {
-                        r = zone_err_set(c->err, -ENOMEM, "out of memory");
-                        break;
-                }
-                struct stat cst;
-                if (fstatat(sfd, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
-                        r = fail_sys(c, -errno, "stat", sp);
-                else
-                        r = tar_add(c, a, sfd, de->d_name, &cst, ap, sp);
-        }
-        if (r >= 0 && errno)
-                r = fail_sys(c, -errno, "read directory", spath);
-        closedir(d);
-        return r;
+        struct tar_to to = {.a = a, .apath = apath};
+        return each_child(c, sfd, spath, tar_child, &to);
 }
 
 static int tar_header(struct cp *c, struct archive *a, struct archive_entry *e, const char *spath)
