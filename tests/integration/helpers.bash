@@ -113,6 +113,18 @@ zrun() {
 }
 
 # The failure contract of every command: non-zero exit and exactly one line on stderr.
+# require_emulated BINARY: skips the test unless emulated zones can run: QEMU is installed and
+# the guest (`make vm`) is in vm/ beside BINARY (zone-oci or zone) or beside its asan/ directory.
+require_emulated() {
+	command -v qemu-system-x86_64 >/dev/null ||
+		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
+	local dir
+	dir=$(dirname "$(realpath "$1")")
+	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
+		skip "no guest kernel beside $1: make vm BUILD=... builds it"
+	fi
+}
+
 assert_one_line_error() {
 	if [ "$status" -eq 0 ]; then
 		fail "expected failure, got status 0 (stderr: $stderr)"

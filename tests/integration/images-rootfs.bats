@@ -176,11 +176,7 @@ two_layer_script='cat /w/kept; [ -e /w/gone ] || echo no-gone; echo "o: $(ls /o)
 }
 
 @test "an image labelled org.zone.type=emulated runs in a VM from its overlay bundle" {
-	command -v qemu-system-x86_64 >/dev/null || skip "qemu-system-x86_64 is not installed"
-	local dir
-	dir=$(dirname "$(realpath "$ZONE_OCI")")
-	[ -f "$dir/vm/vmlinuz" ] || [ -f "$dir/../vm/vmlinuz" ] ||
-		skip "no guest kernel beside $ZONE_OCI: make vm builds it"
+	require_emulated "$ZONE_OCI"
 	tar -C "$ROOTFS" -cf "$TMP/base.tar" .
 	make_image "$TMP/layout" localhost/zt-vm:latest "$TMP/base.tar" \
 		-- '{"Labels": {"org.zone.type": "emulated"}}'

@@ -312,13 +312,7 @@ assert_net_clean() {
 }
 
 @test "net-bridge: an emulated zone in bridge mode reaches a light zone on the bridge" {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	local dir
-	dir=$(dirname "$(realpath "$REAL_ZONE_OCI")")
-	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
-		skip "no guest kernel beside $REAL_ZONE_OCI: make vm BUILD=... builds it"
-	fi
+	require_emulated "$REAL_ZONE_OCI"
 	cfg '.hostname = "alpha"'
 	args sh -c 'echo hello-from-light | nc -l -p 8080'
 	zrun create --bundle "$BUNDLE" "$ID-a"

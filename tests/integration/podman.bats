@@ -49,12 +49,7 @@ run_opts=(--rm --ulimit nofile=4096:4096 --ulimit nproc=1024:1024)
 
 @test "podman run of an emulated zone with podman's default network: the guest has eth0" {
 	setup_podman
-	local dir
-	dir=$(dirname "$ZONE_OCI_ABS")
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	[ -f "$dir/vm/vmlinuz" ] || [ -f "$dir/../vm/vmlinuz" ] ||
-		skip "no guest kernel beside $ZONE_OCI: make vm BUILD=... builds it"
+	require_emulated "$ZONE_OCI_ABS"
 	run podman_ run "${run_opts[@]}" --cgroup-parent "/zone-test/$U" \
 		--annotation org.zone.type=emulated "localhost/zt-busybox:$U" \
 		sh -c 'ip -o -4 addr show eth0; ip route'

@@ -2,13 +2,7 @@
 # vm/ beside zone-oci or beside its asan/ directory).
 
 setup() {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	local dir
-	dir=$(dirname "$(realpath "$ZONE_OCI")")
-	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
-		skip "no guest kernel beside $ZONE_OCI: make vm BUILD=... builds it"
-	fi
+	require_emulated "$ZONE_OCI"
 	zone_setup
 	cfg '.annotations["org.zone.type"] = "emulated"'
 }

@@ -215,13 +215,7 @@ plant_links() { # plant_links NAME (through the zone itself when it runs)
 }
 
 @test "zone-cp: an emulated zone: its root is the bundle's, shared with the guest" {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	local dir
-	dir=$(dirname "$(realpath "$ZONE")")
-	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
-		skip "no guest kernel beside $ZONE: make vm BUILD=... builds it"
-	fi
+	require_emulated "$ZONE"
 	ZONE_TIMEOUT=300 zz run -d --type emulated --name vmz bb sleep 1000
 	[ "$status" -eq 0 ] || fail "run -d: $stderr"
 	echo to-guest >"$TMP/f"

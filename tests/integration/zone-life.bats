@@ -316,13 +316,7 @@ cg_of() { # cg_of CONTROLLER NAME
 }
 
 @test "zone-life: an emulated zone runs with zone run --rm --type emulated" {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	local dir
-	dir=$(dirname "$(realpath "$ZONE")")
-	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
-		skip "no guest kernel beside $ZONE: make vm BUILD=... builds it"
-	fi
+	require_emulated "$ZONE"
 	ZONE_TIMEOUT=300 zz run --rm --type emulated bb echo hi
 	[ "$status" -eq 0 ] || fail "run: $stderr"
 	[ "$output" = hi ]

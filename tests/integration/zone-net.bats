@@ -131,9 +131,7 @@ assert_one_error_line() {
 }
 
 @test "zone-net: an emulated zone on the bridge reaches a light zone by name" {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	[ -f "$REPO_DIR/build/vm/vmlinuz" ] || skip "no guest kernel: make vm BUILD=build builds it"
+	require_emulated "$ZONE"
 	zz run -d --name a bb sh -c 'while true; do echo hello-from-light | nc -l -p 8080; done'
 	[ "$status" -eq 0 ] || fail "$stderr"
 	ZONE_TIMEOUT=300 zz run --rm --type emulated --name v bb sh -c 'ip -o -4 addr show eth0; for i in $(seq 100); do out=$(nc -w 2 a 8080) && [ -n "$out" ] && echo "got:$out" && exit 0; sleep 0.2; done; exit 1'
@@ -253,9 +251,7 @@ zone_cgroups() { find /sys/fs/cgroup/*/zone-test/"$U" -mindepth 1 -type d 2>/dev
 }
 
 @test "zone-net: net gc releases the named namespace of a VM zone whose monitor was SIGKILLed" {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	[ -f "$REPO_DIR/build/vm/vmlinuz" ] || skip "no guest kernel: make vm BUILD=build builds it"
+	require_emulated "$ZONE"
 	ZONE_TIMEOUT=300 zz run -d --type emulated --name v bb sleep 1000
 	[ "$status" -eq 0 ] || fail "$stderr"
 	[ -e "$NETROOT/netns/v" ]

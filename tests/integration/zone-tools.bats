@@ -315,13 +315,7 @@ cg_file() {
 }
 
 @test "zone login and exec in an emulated zone" {
-	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 is not installed (Debian package qemu-system-x86)"
-	local dir
-	dir=$(dirname "$(realpath "$ZONE_OCI")")
-	if [ ! -f "$dir/vm/vmlinuz" ] && [ ! -f "$dir/../vm/vmlinuz" ]; then
-		skip "no guest kernel beside $ZONE_OCI: make vm BUILD=... builds it"
-	fi
+	require_emulated "$ZONE_OCI"
 	sleeping_zone '.annotations["org.zone.type"] = "emulated"'
 	zone_err exec "$ID" sh -c 'echo "in-$(uname -r)"; exit 5'
 	[ "$status" -eq 5 ]
