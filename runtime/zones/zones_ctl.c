@@ -228,9 +228,7 @@ int zones_reboot(const struct zones_ctx *c, const char *name, int timeout, struc
                 return r;
         if (s == CTL_STOPPED && !zones_monitor_alive(c, name))
                 return zone_err_set(err, -ESRCH, "zone %s is not running", name);
-        /* A frozen zone takes no SIGTERM: thawed first, it stops as halt stops it. */
-        if (s == CTL_PAUSED && (r = zones_pause(c, name, false, err)) < 0)
-                return r;
+        /* halt thaws a paused zone first. */
         if ((r = zones_halt(c, name, timeout, err)) < 0)
                 return r;
         /* The definition is kept: boot writes this run's config from it, as any boot. */
