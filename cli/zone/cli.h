@@ -63,6 +63,13 @@ int cmd_login(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_exec(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_stats(struct zone_ctx *ctx, int argc, char **argv);
 int cmd_completion(struct zone_ctx *ctx, int argc, char **argv);
+/* zone kill, pause, resume, ps, reboot, wait (kill.c, pause.c, ps.c, reboot.c, wait.c). */
+int cmd_kill(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_pause(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_resume(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_ps(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_reboot(struct zone_ctx *ctx, int argc, char **argv);
+int cmd_wait(struct zone_ctx *ctx, int argc, char **argv);
 
 /* One process to run in a running zone (exec.c): the zone's own process with these laid over
  * it. tty: a terminal relayed to the caller's; interactive: the caller's stdin (else

@@ -3,6 +3,7 @@
  * `zone [CMD [SUB]] --help`, which prints the very tables the CLI parses with, so a command
  * added to main.c (or an option to a command) completes without touching this file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
@@ -76,7 +77,8 @@ static const char script[] =
     "\tlogin | exec) [ $npos -eq 0 ] &&\n"
     "\t\tCOMPREPLY=($(compgen -W \"$(\"$zone\" \"${global[@]}\" completion zones --running "
     "2>/dev/null)\" -- \"$cur\")) ;;\n"
-    "\tstats | boot | halt | rm | inspect | logs | config | kill)\n"
+    "\tstats | boot | halt | rm | inspect | logs | config | kill | pause | resume | ps | reboot | "
+    "wait)\n"
     "\t\tCOMPREPLY=($(compgen -W \"$(\"$zone\" \"${global[@]}\" completion zones 2>/dev/null)\" -- "
     "\"$cur\")) ;;\n"
     "\tcompletion) [ $npos -eq 0 ] && COMPREPLY=($(compgen -W 'bash zones' -- \"$cur\")) ;;\n"
@@ -85,6 +87,8 @@ static const char script[] =
     "}\n"
     "complete -F _zone zone\n";
 
+/* The zones of the state root (whoever made them), and without --running the defined ones
+ * that are not running too (installed zones, for boot and the rest). */
 static int print_zones(const struct zone_ctx *ctx, bool running)
 {
         struct zone_info *list = NULL;
@@ -95,6 +99,21 @@ static int print_zones(const struct zone_ctx *ctx, bool running)
         for (size_t i = 0; i < n; i++)
                 if (!running || strcmp(list[i].status, "running") == 0)
                         printf("%s\n", list[i].id);
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        struct zones_info *defs = NULL;
+        size_t nd = 0;
+        if (!running && zones_list(&zc, &defs, &nd, NULL) < 0)
+                nd = 0;
+        for (size_t i = 0; i < nd; i++) {
+                bool listed = false;
+                for (size_t j = 0; j < n && !listed; j++)
+                        listed = strcmp(list[j].id, defs[i].name) == 0;
+                if (!listed)
+                        printf("%s\n", defs[i].name);
+                zones_info_done(&defs[i]);
+        }
+        free(defs);
         zone_info_free(list, n);
         return 0;
 }

@@ -182,6 +182,29 @@ int zones_run_foreground(const struct zones_ctx *c, const char *name, bool termi
 int zones_config_set(const struct zones_ctx *c, const char *name, char *const *pairs,
                      struct zone_err **err);
 
+/* The everyday controls of a booted zone (zones_ctl.c). Each checks the state first: an unknown
+ * zone or one in the wrong state is one error and nothing changes. */
+/* sig to the zone's init (running, not paused); its exit is recorded and the restart policy
+ * applies, as for any exit (halt is the stop that is not restarted). */
+int zones_kill(const struct zones_ctx *c, const char *name, int sig, struct zone_err **err);
+/* Freezes (paused) or thaws every process of the zone: a running zone, a paused one. */
+int zones_pause(const struct zones_ctx *c, const char *name, bool paused, struct zone_err **err);
+/* The processes of a running or paused zone (its cgroup), by host pid; user: the name (else
+ * the number) of uid in the process's own root and user namespace. */
+struct zones_proc {
+        pid_t pid, ppid;
+        uid_t uid;
+        char *user, *command;
+};
+int zones_ps(const struct zones_ctx *c, const char *name, struct zones_proc **ret, size_t *ret_n,
+             struct zone_err **err);
+void zones_procs_free(struct zones_proc *p, size_t n);
+/* zones_halt (a paused zone thawed first), then zones_boot: a new run, the same definition. */
+int zones_reboot(const struct zones_ctx *c, const char *name, int timeout, struct zone_err **err);
+/* Blocks until the zone is no longer running (libzone has it no more and no monitor is there
+ * to restart it), then gives the last run's exit status; at once for a stopped zone. */
+int zones_wait(const struct zones_ctx *c, const char *name, int *ret_status, struct zone_err **err);
+
 /* What ls and inspect show (zones_info.c). */
 struct zones_info {
         char *name, *image, *type, *state, *address;

@@ -318,6 +318,10 @@ static int halt_locked(const struct zones_ctx *c, const char *name, int timeout,
                 bool monitor = zones_monitor_alive(c, name);
                 const char *st = zones_libzone_status(c, name, NULL);
                 int64_t now = now_ms();
+                /* A frozen zone (zone pause) takes no signal, not even SIGKILL: thawed, it
+                 * stops as a running one does. */
+                if (st && !strcmp(st, "paused"))
+                        zone_pause(c->zctx, name, false, NULL);
                 if (is_live(st)) {
                         if (!termed && timeout > 0)
                                 zone_kill(c->zctx, name, SIGTERM, false, NULL);

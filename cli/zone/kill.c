@@ -1,0 +1,71 @@
+/* zone kill [-s SIGNAL] NAME...: a signal (default SIGKILL, as podman kill) to each running
+ * zone's init. The zone's exit is then like any other: its monitor records the status and
+ * applies the restart policy (`zone halt` is the stop that is not restarted). */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli.h"
+
+#define USAGE "[-s SIGNAL] NAME..."
+
+/* A number, "TERM", "SIGTERM", "RTMIN+3"; -1 when none. */
+static int parse_signal(const char *s)
+{
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (*s && !*end)
+                return n > 0 && n < NSIG ? (int)n : -1;
+        if (strncasecmp(s, "SIG", 3) == 0)
+                s += 3;
+        for (int i = 1; i < NSIG; i++) {
+                const char *name = sigabbrev_np(i);
+                if (name && strcasecmp(name, s) == 0)
+                        return i;
+        }
+        if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
+                long off = s[5] ? strtol(s + 5, &end, 10) : 0;
+                if (s[5] && *end)
+                        return -1;
+                int v = (int)(s[3] == 'I' || s[3] == 'i' ? SIGRTMIN + off : SIGRTMAX + off);
+                return v >= SIGRTMIN && v <= SIGRTMAX ? v : -1;
+        }
+        return -1;
+}
+
+int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
+{
+        bool help = false;
+        const char *signal = "KILL";
+        const struct opt opts[] = {
+            {"signal", 's', OPT_STRING, &signal,
+             "SIGNAL: a name (TERM, SIGTERM) or number (default KILL)"},
+            {"help", 'h', OPT_BOOL, &help, "show this help"},
+            {0},
+        };
+        int first = cli_parse("kill", opts, argc, argv);
+        if (first < 0)
+                return 1;
+        if (help) {
+                cli_usage("kill", USAGE, opts);
+                return 0;
+        }
+        if (cli_positionals("kill", USAGE, argc - first, 1, -1) < 0)
+                return 1;
+        int sig = parse_signal(signal);
+        if (sig < 0) {
+                fprintf(stderr, "%s kill: --signal: unknown signal \"%s\"\n", cli_program, signal);
+                return 1;
+        }
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        int rc = 0;
+        for (int i = first; i < argc; i++) {
+                struct zone_err *err = NULL;
+                if (zones_kill(&zc, argv[i], sig, &err) < 0)
+                        rc = cli_fail(ctx, err);
+        }
+        return rc;
+}

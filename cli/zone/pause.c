@@ -1,0 +1,42 @@
+/* zone pause NAME... / zone resume NAME...: freeze and thaw every process of running zones
+ * (a light zone's cgroup freezer, a VM zone's vCPUs through QMP); ls shows `paused`. */
+#include <stdio.h>
+
+#include "cli.h"
+
+#define USAGE "NAME..."
+
+static int pause_or_resume(struct zone_ctx *ctx, const char *cmd, bool paused, int argc,
+                           char **argv)
+{
+        bool help = false;
+        const struct opt opts[] = {{"help", 'h', OPT_BOOL, &help, "show this help"}, {0}};
+        int first = cli_parse(cmd, opts, argc, argv);
+        if (first < 0)
+                return 1;
+        if (help) {
+                cli_usage(cmd, USAGE, opts);
+                return 0;
+        }
+        if (cli_positionals(cmd, USAGE, argc - first, 1, -1) < 0)
+                return 1;
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        int rc = 0;
+        for (int i = first; i < argc; i++) {
+                struct zone_err *err = NULL;
+                if (zones_pause(&zc, argv[i], paused, &err) < 0)
+                        rc = cli_fail(ctx, err);
+        }
+        return rc;
+}
+
+int cmd_pause(struct zone_ctx *ctx, int argc, char **argv)
+{
+        return pause_or_resume(ctx, "pause", true, argc, argv);
+}
+
+int cmd_resume(struct zone_ctx *ctx, int argc, char **argv)
+{
+        return pause_or_resume(ctx, "resume", false, argc, argv);
+}

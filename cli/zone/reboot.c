@@ -1,0 +1,41 @@
+/* zone reboot [--time S] NAME...: halt each running zone (SIGTERM, SIGKILL after S seconds)
+ * and boot it again from its definition, as zoneadm reboot: a new run under a new monitor. */
+#include <stdio.h>
+
+#include "cli.h"
+
+#define USAGE "[--time S] NAME..."
+
+int cmd_reboot(struct zone_ctx *ctx, int argc, char **argv)
+{
+        bool help = false;
+        int timeout = ZONES_HALT_TIME;
+        const struct opt opts[] = {
+            {"time", 't', OPT_INT, &timeout, "seconds between SIGTERM and SIGKILL (default 10)"},
+            {"help", 'h', OPT_BOOL, &help, "show this help"},
+            {0},
+        };
+        int first = cli_parse("reboot", opts, argc, argv);
+        if (first < 0)
+                return 1;
+        if (help) {
+                cli_usage("reboot", USAGE, opts);
+                return 0;
+        }
+        if (cli_positionals("reboot", USAGE, argc - first, 1, -1) < 0)
+                return 1;
+        if (timeout < 0) {
+                fprintf(stderr, "%s reboot: --time: expected seconds >= 0, not %d\n", cli_program,
+                        timeout);
+                return 1;
+        }
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        int rc = 0;
+        for (int i = first; i < argc; i++) {
+                struct zone_err *err = NULL;
+                if (zones_reboot(&zc, argv[i], timeout, &err) < 0)
+                        rc = cli_fail(ctx, err);
+        }
+        return rc;
+}
