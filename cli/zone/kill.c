@@ -8,32 +8,9 @@
 #include <strings.h>
 
 #include "cli.h"
+#include "cli/common/signals.h"
 
 #define USAGE "[-s SIGNAL] NAME..."
-
-/* A number, "TERM", "SIGTERM", "RTMIN+3"; -1 when none. */
-static int parse_signal(const char *s)
-{
-        char *end;
-        long n = strtol(s, &end, 10);
-        if (*s && !*end)
-                return n > 0 && n < NSIG ? (int)n : -1;
-        if (strncasecmp(s, "SIG", 3) == 0)
-                s += 3;
-        for (int i = 1; i < NSIG; i++) {
-                const char *name = sigabbrev_np(i);
-                if (name && strcasecmp(name, s) == 0)
-                        return i;
-        }
-        if (strncasecmp(s, "RTMIN", 5) == 0 || strncasecmp(s, "RTMAX", 5) == 0) {
-                long off = s[5] ? strtol(s + 5, &end, 10) : 0;
-                if (s[5] && *end)
-                        return -1;
-                int v = (int)(s[3] == 'I' || s[3] == 'i' ? SIGRTMIN + off : SIGRTMAX + off);
-                return v >= SIGRTMIN && v <= SIGRTMAX ? v : -1;
-        }
-        return -1;
-}
 
 int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
 {
@@ -54,7 +31,7 @@ int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
         }
         if (cli_positionals("kill", USAGE, argc - first, 1, -1) < 0)
                 return 1;
-        int sig = parse_signal(signal);
+        int sig = cli_parse_signal(signal);
         if (sig < 0) {
                 fprintf(stderr, "%s kill: --signal: unknown signal \"%s\"\n", cli_program, signal);
                 return 1;

@@ -159,6 +159,10 @@ char *zones_net_address(const struct zones_ctx *c, const char *name);
 char *zones_effective_type(const struct zones_ctx *c, const struct zones_def *d);
 
 /* The lifecycle (zones_life.c). */
+/* Takes DATA_ROOT/zones/NAME/lock (exclusive, waiting): every change of a zone's definition or
+ * life (boot, halt, rm, pause, resume) holds it, so they never interleave. *ret_fd holds the
+ * lock until closed. An unknown zone (or one removed while we waited): "no zone named". */
+int zones_lock(const struct zones_ctx *c, const char *name, int *ret_fd, struct zone_err **err);
 /* Checks d, records it (configured) and installs it (bundle from the image); on failure
  * nothing is left. A NULL d->name gets a generated one. */
 int zones_create(const struct zones_ctx *c, struct zones_def *d, struct zone_err **err);

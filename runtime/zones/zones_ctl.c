@@ -37,29 +37,6 @@ static int ctl_state(const struct zones_ctx *c, const char *name, enum ctl_state
         return 0;
 }
 
-/* DATA_ROOT/zones/NAME/lock, as the lifecycle commands take it: pause and resume never
- * interleave with a boot, halt or rm of the same zone. */
-static int lock_zone(const struct zones_ctx *c, const char *name, int *ret_fd,
-                     struct zone_err **err)
-{
-        _cleanup_free_ char *path = zones_path(c, name, "lock");
-        if (!path)
-                return zone_err_set(err, -ENOMEM, "out of memory");
-        _cleanup_close_ int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-        if (fd < 0) {
-                if (errno == ENOENT)
-                        return zone_err_set(err, -ENOENT, "no zone named \"%s\"", name);
-                return zone_err_sys(err, -errno, "zone %s: open %s", name, path);
-        }
-        if (flock(fd, LOCK_EX) < 0)
-                return zone_err_sys(err, -errno, "zone %s: lock %s", name, path);
-        struct stat st;
-        if (fstat(fd, &st) < 0 || st.st_nlink == 0)
-                return zone_err_set(err, -ENOENT, "no zone named \"%s\"", name);
-        *ret_fd = steal_fd(&fd);
-        return 0;
-}
-
 int zones_kill(const struct zones_ctx *c, const char *name, int sig, struct zone_err **err)
 {
         enum ctl_state s;
@@ -81,7 +58,7 @@ int zones_pause(const struct zones_ctx *c, const char *name, bool paused, struct
 {
         _cleanup_close_ int lock = -1;
         enum ctl_state s;
-        int r = lock_zone(c, name, &lock, err);
+        int r = zones_lock(c, name, &lock, err);
         if (r < 0 || (r = ctl_state(c, name, &s, err)) < 0)
                 return r;
         if (s == CTL_STOPPED)

@@ -18,8 +18,7 @@
 #include "util.h"
 #include "zones/zones.h"
 
-static int lock_zone(const struct zones_ctx *c, const char *name, int *ret_fd,
-                     struct zone_err **err)
+int zones_lock(const struct zones_ctx *c, const char *name, int *ret_fd, struct zone_err **err)
 {
         _cleanup_free_ char *path = zones_path(c, name, "lock");
         if (!path)
@@ -177,7 +176,7 @@ int zones_create(const struct zones_ctx *c, struct zones_def *d, struct zone_err
                 return zone_err_sys(err, -errno, "create %s", dir);
         }
         _cleanup_close_ int lock = -1;
-        if ((r = lock_zone(c, d->name, &lock, err)) < 0 || (r = zones_def_save(c, d, err)) < 0 ||
+        if ((r = zones_lock(c, d->name, &lock, err)) < 0 || (r = zones_def_save(c, d, err)) < 0 ||
             (r = install_locked(c, d, err)) < 0) {
                 remove_all(c, d->name, NULL);
                 return r;
@@ -189,7 +188,7 @@ int zones_install(const struct zones_ctx *c, const char *name, struct zone_err *
 {
         _cleanup_close_ int lock = -1;
         struct zones_def d;
-        int r = lock_zone(c, name, &lock, err);
+        int r = zones_lock(c, name, &lock, err);
         if (r < 0 || (r = zones_def_load(c, name, &d, err)) < 0)
                 return r;
         if (!zone_file_exists(c, name, "image.json"))
@@ -294,7 +293,7 @@ int zones_boot(const struct zones_ctx *c, const char *name, struct zone_err **er
         _cleanup_close_ int lock = -1;
         struct zones_def d;
         zones_def_init(&d);
-        int r = lock_zone(c, name, &lock, err);
+        int r = zones_lock(c, name, &lock, err);
         if (r >= 0 && (r = prepare_locked(c, &d, name, false, err)) >= 0 &&
             (r = spawn_monitor(c, name, err)) < 0 && !zones_monitor_alive(c, name))
                 zones_net_release(c, name, NULL);
@@ -352,7 +351,7 @@ static int halt_locked(const struct zones_ctx *c, const char *name, int timeout,
 int zones_halt(const struct zones_ctx *c, const char *name, int timeout, struct zone_err **err)
 {
         _cleanup_close_ int lock = -1;
-        int r = lock_zone(c, name, &lock, err);
+        int r = zones_lock(c, name, &lock, err);
         if (r >= 0 && !zone_file_exists(c, name, "zone.conf"))
                 r = zone_err_set(err, -ENOENT, "no zone named \"%s\"", name);
         return r < 0 ? r : halt_locked(c, name, timeout, err);
@@ -361,7 +360,7 @@ int zones_halt(const struct zones_ctx *c, const char *name, int timeout, struct 
 int zones_remove(const struct zones_ctx *c, const char *name, bool force, struct zone_err **err)
 {
         _cleanup_close_ int lock = -1;
-        int r = lock_zone(c, name, &lock, err);
+        int r = zones_lock(c, name, &lock, err);
         if (r < 0)
                 return r;
         if (is_live(zones_libzone_status(c, name, NULL)) || zones_monitor_alive(c, name)) {
@@ -393,7 +392,7 @@ int zones_run_foreground(const struct zones_ctx *c, const char *name, bool termi
         int r;
         {
                 _cleanup_close_ int lock = -1;
-                if ((r = lock_zone(c, name, &lock, err)) >= 0)
+                if ((r = zones_lock(c, name, &lock, err)) >= 0)
                         r = prepare_locked(c, &d, name, terminal, err);
         }
         zones_def_done(&d);
@@ -422,7 +421,7 @@ int zones_run_foreground(const struct zones_ctx *c, const char *name, bool termi
         {
                 _cleanup_close_ int lock = -1;
                 _cleanup_err_ struct zone_err *nerr = NULL;
-                if (lock_zone(c, name, &lock, &nerr) >= 0 &&
+                if (zones_lock(c, name, &lock, &nerr) >= 0 &&
                     zones_net_release(c, name, &nerr) < 0 && r >= 0)
                         r = zone_err_set(err, nerr->code, "%s", nerr->msg);
         }
@@ -443,7 +442,7 @@ int zones_config_set(const struct zones_ctx *c, const char *name, char *const *p
 {
         _cleanup_close_ int lock = -1;
         struct zones_def d;
-        int r = lock_zone(c, name, &lock, err);
+        int r = zones_lock(c, name, &lock, err);
         if (r < 0 || (r = zones_def_load(c, name, &d, err)) < 0)
                 return r;
         _cleanup_strv_ char **seen = NULL;
