@@ -14,15 +14,9 @@ int cmd_cp(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "show this help"},
             {0},
         };
-        int first = cli_parse("cp", opts, argc, argv);
+        int rc, first = cli_args("cp", USAGE, opts, 2, 2, argc, argv, &rc);
         if (first < 0)
-                return 1;
-        if (help) {
-                cli_usage("cp", USAGE, opts);
-                return 0;
-        }
-        if (cli_positionals("cp", USAGE, argc - first, 2, 2) < 0)
-                return 1;
+                return rc;
         struct zones_ctx zc;
         cli_zones_ctx(ctx, &zc);
         struct zone_err *err = NULL;

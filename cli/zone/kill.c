@@ -22,15 +22,9 @@ int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "show this help"},
             {0},
         };
-        int first = cli_parse("kill", opts, argc, argv);
+        int rc, first = cli_args("kill", USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
-                return 1;
-        if (help) {
-                cli_usage("kill", USAGE, opts);
-                return 0;
-        }
-        if (cli_positionals("kill", USAGE, argc - first, 1, -1) < 0)
-                return 1;
+                return rc;
         int sig = cli_parse_signal(signal);
         if (sig < 0) {
                 fprintf(stderr, "%s kill: --signal: unknown signal \"%s\"\n", cli_program, signal);
@@ -38,7 +32,7 @@ int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
         }
         struct zones_ctx zc;
         cli_zones_ctx(ctx, &zc);
-        int rc = 0;
+        rc = 0;
         for (int i = first; i < argc; i++) {
                 struct zone_err *err = NULL;
                 if (zones_kill(&zc, argv[i], sig, &err) < 0)

@@ -11,18 +11,12 @@ static int pause_or_resume(struct zone_ctx *ctx, const char *cmd, bool paused, i
 {
         bool help = false;
         const struct opt opts[] = {{"help", 'h', OPT_BOOL, &help, "show this help"}, {0}};
-        int first = cli_parse(cmd, opts, argc, argv);
+        int rc, first = cli_args(cmd, USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
-                return 1;
-        if (help) {
-                cli_usage(cmd, USAGE, opts);
-                return 0;
-        }
-        if (cli_positionals(cmd, USAGE, argc - first, 1, -1) < 0)
-                return 1;
+                return rc;
         struct zones_ctx zc;
         cli_zones_ctx(ctx, &zc);
-        int rc = 0;
+        rc = 0;
         for (int i = first; i < argc; i++) {
                 struct zone_err *err = NULL;
                 if (zones_pause(&zc, argv[i], paused, &err) < 0)

@@ -10,15 +10,9 @@ int cmd_ps(struct zone_ctx *ctx, int argc, char **argv)
 {
         bool help = false;
         const struct opt opts[] = {{"help", 'h', OPT_BOOL, &help, "show this help"}, {0}};
-        int first = cli_parse("ps", opts, argc, argv);
+        int rc, first = cli_args("ps", USAGE, opts, 1, 1, argc, argv, &rc);
         if (first < 0)
-                return 1;
-        if (help) {
-                cli_usage("ps", USAGE, opts);
-                return 0;
-        }
-        if (cli_positionals("ps", USAGE, argc - first, 1, 1) < 0)
-                return 1;
+                return rc;
         struct zones_ctx zc;
         cli_zones_ctx(ctx, &zc);
         struct zone_err *err = NULL;

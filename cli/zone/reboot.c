@@ -15,15 +15,9 @@ int cmd_reboot(struct zone_ctx *ctx, int argc, char **argv)
             {"help", 'h', OPT_BOOL, &help, "show this help"},
             {0},
         };
-        int first = cli_parse("reboot", opts, argc, argv);
+        int rc, first = cli_args("reboot", USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
-                return 1;
-        if (help) {
-                cli_usage("reboot", USAGE, opts);
-                return 0;
-        }
-        if (cli_positionals("reboot", USAGE, argc - first, 1, -1) < 0)
-                return 1;
+                return rc;
         if (timeout < 0) {
                 fprintf(stderr, "%s reboot: --time: expected seconds >= 0, not %d\n", cli_program,
                         timeout);
@@ -31,7 +25,7 @@ int cmd_reboot(struct zone_ctx *ctx, int argc, char **argv)
         }
         struct zones_ctx zc;
         cli_zones_ctx(ctx, &zc);
-        int rc = 0;
+        rc = 0;
         for (int i = first; i < argc; i++) {
                 struct zone_err *err = NULL;
                 if (zones_reboot(&zc, argv[i], timeout, &err) < 0)
