@@ -5,6 +5,13 @@
 
 #define USAGE "NAME..."
 
+/* zones_boot in cli_each_zone's shape. */
+static int boot_one(const struct zones_ctx *c, const char *name, int unused, struct zone_err **err)
+{
+        (void)unused;
+        return zones_boot(c, name, err);
+}
+
 int cmd_boot(struct zone_ctx *ctx, int argc, char **argv)
 {
         bool help = false;
@@ -12,13 +19,5 @@ int cmd_boot(struct zone_ctx *ctx, int argc, char **argv)
         int rc, first = cli_args("boot", USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
                 return rc;
-        struct zones_ctx zc;
-        cli_zones_ctx(ctx, &zc);
-        rc = 0;
-        for (int i = first; i < argc; i++) {
-                struct zone_err *err = NULL;
-                if (zones_boot(&zc, argv[i], &err) < 0)
-                        rc = cli_fail(ctx, err);
-        }
-        return rc;
+        return cli_each_zone(ctx, argc - first, argv + first, boot_one, 0);
 }

@@ -45,6 +45,11 @@ int cmd_cp(struct zone_ctx *ctx, int argc, char **argv);
 /* The zones library's context for this invocation: state root, --data-root, the monitor
  * program (beside this one, or $ZONE_MONITOR) and this program's path (create.c). */
 void cli_zones_ctx(const struct zone_ctx *ctx, struct zones_ctx *ret);
+/* Runs fn(zones context, NAME, arg) for each of the n names, every one even after a failure
+ * (its error printed); the exit code: 0, or 1 when one failed (create.c). */
+typedef int (*cli_zone_fn)(const struct zones_ctx *c, const char *name, int arg,
+                           struct zone_err **err);
+int cli_each_zone(struct zone_ctx *ctx, int n, char **names, cli_zone_fn fn, int arg);
 
 /* A zone's options as create and run take them (create.c). */
 struct cli_zone_flags {

@@ -55,6 +55,19 @@ void cli_zones_ctx(const struct zone_ctx *ctx, struct zones_ctx *ret)
         };
 }
 
+int cli_each_zone(struct zone_ctx *ctx, int n, char **names, cli_zone_fn fn, int arg)
+{
+        struct zones_ctx zc;
+        cli_zones_ctx(ctx, &zc);
+        int rc = 0;
+        for (int i = 0; i < n; i++) {
+                struct zone_err *err = NULL;
+                if (fn(&zc, names[i], arg, &err) < 0)
+                        rc = cli_fail(ctx, err);
+        }
+        return rc;
+}
+
 /* Every zone option as a flag, into f; the table ends where the caller adds its own. */
 size_t cli_zone_flags(struct cli_zone_flags *f, struct opt *o)
 {

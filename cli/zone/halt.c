@@ -18,13 +18,5 @@ int cmd_halt(struct zone_ctx *ctx, int argc, char **argv)
         int rc, first = cli_args("halt", USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
                 return rc;
-        struct zones_ctx zc;
-        cli_zones_ctx(ctx, &zc);
-        rc = 0;
-        for (int i = first; i < argc; i++) {
-                struct zone_err *err = NULL;
-                if (zones_halt(&zc, argv[i], timeout, &err) < 0)
-                        rc = cli_fail(ctx, err);
-        }
-        return rc;
+        return cli_each_zone(ctx, argc - first, argv + first, zones_halt, timeout);
 }

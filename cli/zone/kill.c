@@ -30,13 +30,5 @@ int cmd_kill(struct zone_ctx *ctx, int argc, char **argv)
                 fprintf(stderr, "%s kill: --signal: unknown signal \"%s\"\n", cli_program, signal);
                 return 1;
         }
-        struct zones_ctx zc;
-        cli_zones_ctx(ctx, &zc);
-        rc = 0;
-        for (int i = first; i < argc; i++) {
-                struct zone_err *err = NULL;
-                if (zones_kill(&zc, argv[i], sig, &err) < 0)
-                        rc = cli_fail(ctx, err);
-        }
-        return rc;
+        return cli_each_zone(ctx, argc - first, argv + first, zones_kill, sig);
 }

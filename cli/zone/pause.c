@@ -6,6 +6,12 @@
 
 #define USAGE "NAME..."
 
+/* zones_pause with the flag as cli_each_zone passes it. */
+static int pause_one(const struct zones_ctx *c, const char *name, int paused, struct zone_err **err)
+{
+        return zones_pause(c, name, paused, err);
+}
+
 static int pause_or_resume(struct zone_ctx *ctx, const char *cmd, bool paused, int argc,
                            char **argv)
 {
@@ -14,15 +20,7 @@ static int pause_or_resume(struct zone_ctx *ctx, const char *cmd, bool paused, i
         int rc, first = cli_args(cmd, USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
                 return rc;
-        struct zones_ctx zc;
-        cli_zones_ctx(ctx, &zc);
-        rc = 0;
-        for (int i = first; i < argc; i++) {
-                struct zone_err *err = NULL;
-                if (zones_pause(&zc, argv[i], paused, &err) < 0)
-                        rc = cli_fail(ctx, err);
-        }
-        return rc;
+        return cli_each_zone(ctx, argc - first, argv + first, pause_one, paused);
 }
 
 int cmd_pause(struct zone_ctx *ctx, int argc, char **argv)

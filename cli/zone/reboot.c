@@ -23,13 +23,5 @@ int cmd_reboot(struct zone_ctx *ctx, int argc, char **argv)
                         timeout);
                 return 1;
         }
-        struct zones_ctx zc;
-        cli_zones_ctx(ctx, &zc);
-        rc = 0;
-        for (int i = first; i < argc; i++) {
-                struct zone_err *err = NULL;
-                if (zones_reboot(&zc, argv[i], timeout, &err) < 0)
-                        rc = cli_fail(ctx, err);
-        }
-        return rc;
+        return cli_each_zone(ctx, argc - first, argv + first, zones_reboot, timeout);
 }

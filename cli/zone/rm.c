@@ -5,6 +5,12 @@
 
 #define USAGE "[-f] NAME..."
 
+/* zones_remove with the flag as cli_each_zone passes it. */
+static int remove_one(const struct zones_ctx *c, const char *name, int force, struct zone_err **err)
+{
+        return zones_remove(c, name, force, err);
+}
+
 int cmd_rm(struct zone_ctx *ctx, int argc, char **argv)
 {
         bool help = false, force = false;
@@ -16,13 +22,5 @@ int cmd_rm(struct zone_ctx *ctx, int argc, char **argv)
         int rc, first = cli_args("rm", USAGE, opts, 1, -1, argc, argv, &rc);
         if (first < 0)
                 return rc;
-        struct zones_ctx zc;
-        cli_zones_ctx(ctx, &zc);
-        rc = 0;
-        for (int i = first; i < argc; i++) {
-                struct zone_err *err = NULL;
-                if (zones_remove(&zc, argv[i], force, &err) < 0)
-                        rc = cli_fail(ctx, err);
-        }
-        return rc;
+        return cli_each_zone(ctx, argc - first, argv + first, remove_one, force);
 }
