@@ -75,3 +75,18 @@ monitors() {
 		esac
 	done
 }
+
+# A zone's state as zone inspect says (configured, installed, running, paused, restarting).
+state_of() { zone inspect "$1" | jq -r .state; }
+state_is() { [ "$(state_of "$1")" = "$2" ]; }
+
+# Nothing of any zone is left: definitions, libzone state, overlay mounts, cgroups, monitors.
+assert_nothing_left() {
+	[ -z "$(ls -A "$DATA/zones" 2>/dev/null)" ] || fail "zones left: $(ls "$DATA/zones")"
+	[ -z "$(ls -A "$STATE" 2>/dev/null)" ] || fail "state left: $(ls "$STATE")"
+	! grep -q " $DATA/zones" /proc/self/mountinfo || fail "mounts left under $DATA/zones"
+	local left
+	left=$(find /sys/fs/cgroup/*/zone-test/"$U" -mindepth 1 -type d 2>/dev/null || true)
+	[ -z "$left" ] || fail "cgroups left: $left"
+	[ -z "$(monitors)" ] || fail "monitors left: $(monitors)"
+}

@@ -6,22 +6,10 @@
 load helpers
 load zone-cli-helpers
 
-state_of() { zone inspect "$1" | jq -r .state; }
-state_is() { [ "$(state_of "$1")" = "$2" ]; }
 pid_of() { zone inspect "$1" | jq -r .pid; }
 # A file in the zone's root, through its init's /proc entry (works while it is frozen too).
 zone_file() { cat "/proc/$(pid_of "$1")/root/$2" 2>/dev/null; }
 count() { zone_file "$1" count | wc -l; }
-
-assert_nothing_left() {
-	[ -z "$(ls -A "$DATA/zones" 2>/dev/null)" ] || fail "zones left: $(ls "$DATA/zones")"
-	[ -z "$(ls -A "$STATE" 2>/dev/null)" ] || fail "state left: $(ls "$STATE")"
-	! grep -q " $DATA/zones" /proc/self/mountinfo || fail "mounts left under $DATA/zones"
-	local left
-	left=$(find /sys/fs/cgroup/*/zone-test/"$U" -mindepth 1 -type d 2>/dev/null || true)
-	[ -z "$left" ] || fail "cgroups left: $left"
-	[ -z "$(monitors)" ] || fail "monitors left: $(monitors)"
-}
 
 # A zone whose init exits 3 on SIGTERM (a shell waiting on a child takes the trap at once).
 TERMINABLE='trap "exit 3" TERM; echo up; sleep 1000 & wait'

@@ -12,7 +12,6 @@ host_veths() { in_host ip -o link show type veth | awk -F': ' '{print $2}'; }
 leases() { cat "$NETROOT"/leases/*.json 2>/dev/null | jq -r '.leases[] | .addr + " " + .id'; }
 no_veths() { [ -z "$(host_veths)" ]; }
 address_of() { zone inspect "$1" | jq -r .address; }
-state_is() { [ "$(zone inspect "$1" | jq -r .state)" = "$2" ]; }
 monitor_gone() { [ "$(zone inspect "$1" | jq -r .monitor)" = false ]; }
 
 # No veth, lease, nft rule or named namespace of any zone is left (the bridge, and the nft
