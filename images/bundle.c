@@ -1,6 +1,7 @@
 /* Bundles from images: a root filesystem made by rootfs.c and a config.json made from the
  * runtime's default config and the image's config. */
 #include "images/bundle.h"
+#include "images/inroot.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,10 +36,10 @@ static void image_freep(struct zone_image **img)
 
 /* ---- users and groups, read inside the image's root ---- */
 
-static int read_in_root(int rootfd, const char *path, char **ret)
+int zone_read_in_root(int rootfd, const char *path, char **ret)
 {
         struct open_how how = {
-            .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY,
+            .flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
             .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV,
         };
         long fd = syscall(SYS_openat2, rootfd, path, &how, sizeof(how));
@@ -176,8 +177,8 @@ int zone_image_resolve_user(const char *what, const char *user_field, const char
         if (rootfd < 0)
                 return zone_err_sys(err, -errno, "open %s", rootfs);
         _cleanup_free_ char *passwd = NULL, *groups = NULL;
-        int pr = read_in_root(rootfd, "/etc/passwd", &passwd);
-        int gr = read_in_root(rootfd, "/etc/group", &groups);
+        int pr = zone_read_in_root(rootfd, "/etc/passwd", &passwd);
+        int gr = zone_read_in_root(rootfd, "/etc/group", &groups);
 
         uint32_t uid, gid;
         struct db_entry pw = {0};

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "images/inroot.h"
 #include "util.h"
 #include "zones/zones.h"
 
@@ -99,14 +100,16 @@ static uid_t inner_uid(int pfd, uid_t host)
         return host;
 }
 
-/* The user's name in the process's own root (/etc/passwd there), else its number. */
+/* The user's name in the process's own root (its /etc/passwd, read inside that root: a link
+ * the zone planted never leads to the host's files), else its number. */
 static char *user_name(int pfd, uid_t uid)
 {
         char *ret = NULL;
-        int fd = openat(pfd, "root/etc/passwd", O_RDONLY | O_CLOEXEC);
-        FILE *f = fd >= 0 ? fdopen(fd, "r") : NULL;
-        if (fd >= 0 && !f)
-                close(fd);
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int root = openat(pfd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        FILE *f = root >= 0 && zone_read_in_root(root, "/etc/passwd", &text) == 0
+                      ? fmemopen(text, strlen(text), "r")
+                      : NULL;
         struct passwd *pw;
         while (f && !ret && (pw = fgetpwent(f)))
                 if (pw->pw_uid == uid)

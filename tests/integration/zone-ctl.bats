@@ -213,6 +213,20 @@ TERMINABLE='trap "exit 3" TERM; echo up; sleep 1000 & wait'
 	assert_nothing_left
 }
 
+@test "zone-ctl: ps reads user names inside the zone, never through a link to the host" {
+	# The zone's /etc/passwd is a link to an absolute path that exists on the host only.
+	printf 'hostonly:x:0:0::/:/bin/sh\n' >"$TMP/hostpasswd"
+	zz run -d --name ps2 bb sh -c "rm /etc/passwd; ln -s $TMP/hostpasswd /etc/passwd; exec sleep 999"
+	[ "$status" -eq 0 ] || fail "run -d: $stderr"
+	wait_for eval 'zone ps ps2 | grep -q "sleep 999"'
+	zz ps ps2
+	[ "$status" -eq 0 ] || fail "ps: $stderr"
+	[[ "$output" != *hostonly* ]] || fail "ps read the host's file: $output"
+	grep -Eq "^[0-9]+ +[0-9]+ +0 +sleep 999$" <<<"$output" || fail "ps: $output"
+	zz rm --force ps2
+	assert_nothing_left
+}
+
 @test "zone-ctl: reboot gives a new run with the same definition; bad input" {
 	zz create rb --image bb --memory 32m -- sh -c 'echo boot >>/boots; echo up; exec sleep 1000'
 	[ "$status" -eq 0 ] || fail "create: $stderr"
