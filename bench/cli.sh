@@ -89,7 +89,7 @@ done
 layer=$(jq -r '.manifests[0].digest' "$work/oci/index.json")
 layer=$(jq -r '.layers[0].digest' "$work/oci/blobs/${layer/://}")
 podman_ready=1
-"${P[@]}" import "$work/oci/blobs/${layer/://}" "$img" >/dev/null
+"${P[@]}" import --quiet "$work/oci/blobs/${layer/://}" "$img" >/dev/null
 
 runtimes=(zone crun)
 command -v runc >/dev/null && runtimes+=(runc)
