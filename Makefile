@@ -241,6 +241,7 @@ bench: all vm
 	bench/run.sh $(BUILD)/zone-oci
 	bench/seccomp.sh $(BUILD)/zone-oci
 	bench/vm.sh $(BUILD)/zone-oci
+	bench/cli.sh $(BUILD)
 
 # zone-oci-vm and zone-oci-emulated select their zone type by name alone, so a containerd
 # runtime handler (and a Kubernetes RuntimeClass) can pick one with nothing but a binary path.
