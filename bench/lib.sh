@@ -31,6 +31,11 @@ bench_cleanup() {
 	for d in $(find /sys/fs/cgroup/*/zone-test/"bench-$$" -depth -type d 2>/dev/null); do
 		rmdir "$d" 2>/dev/null || true
 	done
+	# With cgroup2 unmounted in this namespace, what a runtime made at its place is plain
+	# files and directories of the tmpfs beneath it (hidden from the host by its mount).
+	if [ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = tmpfs ]; then
+		rm -rf /sys/fs/cgroup/unified/zone-test/"bench-$$"
+	fi
 	rm -rf "$work"
 }
 
