@@ -385,7 +385,7 @@ int zones_monitor_main(const struct zones_ctx *c, const char *name,
         _cleanup_free_ char *net_root = zones_record_get(c, name, "net", "root");
         _cleanup_free_ char *netns = zones_record_get(c, name, "net", "netns");
         if (netns) {
-                umount2(netns, MNT_DETACH);
+                umount2(netns, MNT_DETACH | UMOUNT_NOFOLLOW);
                 unlink(netns);
         }
         if (netns && net_root && !auto_remove && c->zone_path) {

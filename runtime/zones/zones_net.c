@@ -66,7 +66,7 @@ int zones_net_ports_check(const struct zones_def *d, struct zone_err **err)
 
 static void remove_named_netns(const char *path)
 {
-        if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+        if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT) {
                 /* still mounted: unlink fails with EBUSY below and says so to nobody */
         }
         unlink(path);
@@ -327,7 +327,7 @@ int zones_net_gc_netns(const struct zones_ctx *c, const char *net_root, size_t *
                 struct stat ns;
                 if (stat(path, &ns) == 0 && ns.st_ino != 0 && netns_has_process(&ns))
                         continue;
-                if (umount2(path, MNT_DETACH) < 0 && errno != EINVAL && errno != ENOENT) {
+                if (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0 && errno != EINVAL && errno != ENOENT) {
                         int r = zone_err_sys(err, -errno, "unmount %s", path);
                         closedir(d);
                         return r;
