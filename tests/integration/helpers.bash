@@ -99,18 +99,21 @@ zone_oci() {
 	timeout --foreground -k 5 "${ZONE_OCI_TIMEOUT:-60}" "$ZONE_OCI" --root "$STATE" "$@"
 }
 
-# zrun ARGS...: like `run zone_oci ARGS` but with stdio on files, so a zone that keeps the
-# runtime's stdout open (create, run --detach) cannot hang the test. Sets status, output,
-# lines and stderr (stderr kept apart, to check error messages).
-zrun() {
+# capture CMD ARGS...: like bats' `run`, but stdin empty and stdout and stderr on files, so a
+# zone that keeps them open (create, run --detach, a monitor) cannot hang the test. Sets
+# status, output, lines, and stderr, stderr_lines apart (to check error messages).
+capture() {
 	status=0
-	zone_oci "$@" </dev/null >"$TMP/zrun.out" 2>"$TMP/zrun.err" || status=$?
-	output=$(cat "$TMP/zrun.out")
-	stderr=$(cat "$TMP/zrun.err")
-	mapfile -t lines <"$TMP/zrun.out"
-	mapfile -t stderr_lines <"$TMP/zrun.err"
+	"$@" </dev/null >"$TMP/capture.out" 2>"$TMP/capture.err" || status=$?
+	output=$(cat "$TMP/capture.out")
+	stderr=$(cat "$TMP/capture.err")
+	mapfile -t lines <"$TMP/capture.out"
+	mapfile -t stderr_lines <"$TMP/capture.err"
 	return 0
 }
+
+# zrun ARGS...: zone_oci ARGS through capture.
+zrun() { capture zone_oci "$@"; }
 
 # The failure contract of every command: non-zero exit and exactly one line on stderr.
 # require_emulated BINARY: skips the test unless emulated zones can run: QEMU is installed and

@@ -6,16 +6,8 @@ load helpers
 
 : "${ZONE:=$REPO_DIR/build/asan/zone}"
 
-# zimg ARGS...: `zone` on this test's own image store; stdout/stderr kept apart like zrun.
-zimg() {
-	status=0
-	"$ZONE" --data-root "$TMP/data" "$@" </dev/null >"$TMP/z.out" 2>"$TMP/z.err" || status=$?
-	output=$(cat "$TMP/z.out")
-	stderr=$(cat "$TMP/z.err")
-	mapfile -t lines <"$TMP/z.out"
-	mapfile -t stderr_lines <"$TMP/z.err"
-	return 0
-}
+# zimg ARGS...: `zone` on this test's own image store, through capture.
+zimg() { capture "$ZONE" --data-root "$TMP/data" "$@"; }
 
 STORE_DIRS=(blobs/sha256 layers records tmp)
 

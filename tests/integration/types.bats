@@ -22,12 +22,7 @@ zprog() {
 	case "${1:-}" in
 	create | run) echo "${!#}" >>"$TMP/ids" ;;
 	esac
-	status=0
-	timeout --foreground -k 5 60 "$TMP/$name" --root "$STATE" "$@" </dev/null \
-		>"$TMP/zrun.out" 2>"$TMP/zrun.err" || status=$?
-	output=$(cat "$TMP/zrun.out")
-	stderr=$(cat "$TMP/zrun.err")
-	mapfile -t stderr_lines <"$TMP/zrun.err"
+	capture timeout --foreground -k 5 60 "$TMP/$name" --root "$STATE" "$@"
 }
 
 # The type zone recorded for a zone (its own state, not the OCI document).
@@ -62,13 +57,8 @@ no_kvm() {
 	case "${2:-}" in
 	create | run) echo "${!#}" >>"$TMP/ids" ;;
 	esac
-	status=0
-	timeout --foreground -k 5 60 unshare -m --propagation private \
-		sh -c "$prep && exec \"\$@\"" sh "$@" </dev/null >"$TMP/zrun.out" 2>"$TMP/zrun.err" ||
-		status=$?
-	output=$(cat "$TMP/zrun.out")
-	stderr=$(cat "$TMP/zrun.err")
-	mapfile -t stderr_lines <"$TMP/zrun.err"
+	capture timeout --foreground -k 5 60 unshare -m --propagation private \
+		sh -c "$prep && exec \"\$@\"" sh "$@"
 }
 
 @test "--type light runs a light zone, and the state records the type" {

@@ -53,17 +53,9 @@ zone() {
 		"$ZONE" --root "$STATE" --data-root "$DATA" "$@"
 }
 
-# zz ARGS...: zone with stdio on files (a detached zone's monitor must not hold the test's
+# zz ARGS...: zone ARGS through capture (a detached zone's monitor must not hold the test's
 # output); sets status, output, stderr, lines, stderr_lines.
-zz() {
-	status=0
-	zone "$@" </dev/null >"$TMP/zz.out" 2>"$TMP/zz.err" || status=$?
-	output=$(cat "$TMP/zz.out")
-	stderr=$(cat "$TMP/zz.err")
-	mapfile -t lines <"$TMP/zz.out"
-	mapfile -t stderr_lines <"$TMP/zz.err"
-	return 0
-}
+zz() { capture zone "$@"; }
 
 # The pids of this test's live monitors (zombies left by a pid 1 that does not reap are not).
 monitors() {

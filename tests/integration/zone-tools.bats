@@ -13,14 +13,7 @@ zone() {
 }
 
 # zone_err ARGS...: zone with stdout and stderr apart (stderr, stderr_lines), stdin empty.
-zone_err() {
-	status=0
-	zone "$@" </dev/null >"$TMP/z.out" 2>"$TMP/z.err" || status=$?
-	output=$(cat "$TMP/z.out")
-	stderr=$(cat "$TMP/z.err")
-	mapfile -t lines <"$TMP/z.out"
-	mapfile -t stderr_lines <"$TMP/z.err"
-}
+zone_err() { capture zone "$@"; }
 
 # A running zone whose process sleeps; extra jq edits of its config as arguments.
 sleeping_zone() {
