@@ -62,8 +62,6 @@ int light_lxcfs_bind(int rootfd, const struct zone_spec *spec, struct zone_err *
         if ((v && strcmp(v, "false") == 0) || !mounts_proc(spec))
                 return 0;
         bool chosen = v && v[0] == '/';
-        if (!chosen && kernel_view(spec))
-                return 0;
         const char *dir = chosen ? v : LXCFS_DEFAULT_DIR;
         char path[4096];
         snprintf(path, sizeof(path), "%s/proc/meminfo", dir);
@@ -74,6 +72,9 @@ int light_lxcfs_bind(int rootfd, const struct zone_spec *spec, struct zone_err *
                 return zone_err_sys(err, -errno, "annotations[\"%s\"]: %s: is LXCFS running on %s?",
                                     LXCFS_ANNOTATION, path, dir);
         }
+        /* Asked only when LXCFS runs: a start without it costs no more. */
+        if (!chosen && kernel_view(spec))
+                return 0;
         for (size_t i = 0; i < sizeof(lxcfs_files) / sizeof(lxcfs_files[0]); i++) {
                 char src[4096], dst[64];
                 snprintf(src, sizeof(src), "%s/proc/%s", dir, lxcfs_files[i]);
